@@ -1,0 +1,1 @@
+//! calsim: a mock Cal.com and partner platform.
