@@ -1,1 +1,71 @@
-//! calsim: a mock Cal.com and partner platform.
+//! # calsim
+//!
+//! A mock Cal.com and partner platform for testing Cal.com integrations in CI, byte
+//! for byte: credential sync in both directions (the encrypted push webhook, API v1
+//! `/credential-sync`, the pull to the partner's sync endpoint), with every
+//! generation's quirks selectable as a [`Profile`], and conformance checks that judge
+//! your implementation of either side.
+//!
+//! ## A fake Cal.com in a test
+//!
+//! ```
+//! use calsim::{crypto, Simulator};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // Arrange: a fake Cal.com on a random loopback port, embedded defaults.
+//! let simulator = Simulator::start().await.unwrap();
+//! let config = simulator.calcom().config();
+//! let key = crypto::EncryptionKey::from_env_string(&config.encryption_key).unwrap();
+//! let keys = crypto::symmetric_encrypt(r#"{"access_token":"abc"}"#, &key);
+//!
+//! // Act: push a credential as a partner would.
+//! let answer = reqwest::Client::new()
+//!     .post(format!("{}/api/webhook/app-credential", simulator.url()))
+//!     .header(config.push_header_name(), &config.sync_secret)
+//!     .json(&serde_json::json!({ "userId": 1, "appSlug": "google-calendar", "keys": keys }))
+//!     .send()
+//!     .await
+//!     .unwrap();
+//!
+//! // Assert: Cal.com's exact answer, and the stored credential.
+//! assert_eq!(answer.status(), 200);
+//! assert_eq!(answer.text().await.unwrap(), r#"{"message":"Credentials created for userId: 1"}"#);
+//! let stored = simulator.calcom().store.credentials(Some(1), Some("google-calendar"));
+//! assert_eq!(stored[0].key["access_token"], "abc");
+//! # }
+//! ```
+//!
+//! The README describes the command line (`calsim serve`, `calsim partner`,
+//! `calsim check ...`) and the `/_calsim/` control API.
+
+mod answer;
+pub mod api_v1;
+pub mod app_credential;
+pub mod calcom;
+pub mod catalog;
+pub mod clock;
+pub mod config;
+mod control;
+pub mod crypto;
+pub mod error;
+pub mod http_client;
+pub mod journal;
+pub mod js_value;
+mod js_value_ext;
+pub mod profile;
+pub mod pull;
+pub mod redact;
+pub mod simulator;
+pub mod store;
+pub mod zod;
+
+pub use answer::Answer;
+pub use calcom::Calcom;
+pub use clock::Clock;
+pub use config::Config;
+pub use error::Error;
+pub use journal::Journal;
+pub use profile::Profile;
+pub use simulator::{Simulator, SimulatorBuilder};
+pub use store::Store;

@@ -1,0 +1,147 @@
+//! The fake Cal.com: shared state and the `Router` that serves every surface.
+//!
+//! ```text
+//! /api/webhook/app-credential        push webhook           app_credential.rs
+//! /api/v1/credential-sync (+aliases) push REST API v1        api_v1.rs
+//! /_calsim/...                       control and inspection  control.rs
+//! ```
+//! Pulls go the other way (Cal.com calls the partner): `pull.rs`.
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use serde_json::json;
+
+use crate::app_credential::{self, Push};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::http_client;
+use crate::journal::{Direction, Journal, NewEntry, RecordedRequest, RecordedResponse, Surface};
+use crate::store::Store;
+
+/// Everything the fake Cal.com holds. Shared by every handler behind an `Arc`.
+#[derive(Debug)]
+pub struct Calcom {
+    config: RwLock<Arc<Config>>,
+    /// The database.
+    pub store: Store,
+    /// Every request received and sent.
+    pub journal: Journal,
+    /// The clock token expiry is judged by.
+    pub clock: Clock,
+    /// The client pulls are sent with.
+    pub http: reqwest::Client,
+}
+
+impl Calcom {
+    /// A fake Cal.com with the default seed.
+    pub fn new(config: Config) -> Arc<Self> {
+        Arc::new(Calcom {
+            store: Store::seeded(&config.admin_api_key),
+            http: http_client::build(config.pull_timeout),
+            config: RwLock::new(Arc::new(config)),
+            journal: Journal::default(),
+            clock: Clock::default(),
+        })
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> Arc<Config> {
+        let config = self
+            .config
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
+        Arc::clone(&config)
+    }
+
+    /// Replaces the configuration (control API, tests).
+    pub fn set_config(&self, config: Config) {
+        *self
+            .config
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner()) = Arc::new(config);
+    }
+
+    /// Back to the seed: store, journal and clock.
+    pub fn reset(&self) {
+        self.store.reset(&self.config().admin_api_key);
+        self.journal.clear();
+        self.clock.reset();
+    }
+}
+
+/// The fake Cal.com's routes.
+pub fn router(calcom: Arc<Calcom>) -> Router {
+    Router::new()
+        .route(app_credential::PATH, any(push_webhook))
+        .merge(crate::api_v1::router())
+        .nest("/_calsim", crate::control::router())
+        .fallback(unknown_route)
+        .with_state(calcom)
+}
+
+async fn push_webhook(State(calcom): State<Arc<Calcom>>, request: Request) -> Response {
+    let started_at = time::OffsetDateTime::now_utc();
+    let started = Instant::now();
+    let config = calcom.config();
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, config.body_limit).await.ok();
+    let decision = app_credential::decide(
+        &config,
+        &calcom.store,
+        Push {
+            method: &parts.method,
+            headers: &parts.headers,
+            body: body.as_deref(),
+        },
+    );
+    let answer = decision.answer;
+    tracing::info!(
+        status = answer.status.as_u16(),
+        step = ?decision.step,
+        "app-credential: {}",
+        decision.detail
+    );
+    let response = answer.clone().into_response();
+    calcom.journal.record(NewEntry {
+        direction: Direction::Received,
+        surface: Surface::AppCredential,
+        started: started_at,
+        request: RecordedRequest::new(
+            parts.method.as_str(),
+            &parts.uri.to_string(),
+            &parts.headers,
+            body.unwrap_or_default(),
+            &[config.push_header_name()],
+        ),
+        response: Some(RecordedResponse::new(
+            answer.status.as_u16(),
+            response.headers(),
+            answer.body,
+        )),
+        error: None,
+        elapsed: started.elapsed(),
+        verdict: Some(json!({ "step": decision.step, "detail": decision.detail })),
+    });
+    response
+}
+
+async fn unknown_route(request: Request<Body>) -> Response {
+    let message = format!(
+        "calsim: no route for {} {}; the fake Cal.com serves {}, /api/v1/credential-sync and /_calsim/",
+        request.method(),
+        request.uri().path(),
+        app_credential::PATH
+    );
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({ "message": message })),
+    )
+        .into_response()
+}

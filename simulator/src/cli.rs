@@ -1,0 +1,76 @@
+//! The command line: `Cli`, the `Command` enum, exit codes. One file per subcommand.
+
+mod decrypt;
+mod encrypt;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+/// Everything went as expected.
+pub const EXIT_OK: u8 = 0;
+/// A conformance check failed.
+pub const EXIT_CHECK_FAILED: u8 = 1;
+/// calsim could not do what was asked (bad input, unreachable peer, bad config).
+pub const EXIT_ERROR: u8 = 2;
+
+/// A mock Cal.com and partner platform: credential sync and conformance checks.
+#[derive(Debug, Parser)]
+#[command(name = "calsim", version, about)]
+pub struct Cli {
+    /// More log output (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a fake Cal.com on 127.0.0.1 (default port 3000).
+    Serve(serve::Serve),
+    /// Encrypt a plaintext as Cal.com's symmetricEncrypt does (AES-256-CBC).
+    Encrypt(encrypt::Encrypt),
+    /// Decrypt a `<iv hex>:<ciphertext hex>` text as Cal.com's symmetricDecrypt does.
+    Decrypt(decrypt::Decrypt),
+}
+
+impl Cli {
+    /// Runs the chosen command and returns the exit code.
+    pub async fn run(self) -> anyhow::Result<u8> {
+        match self.command {
+            Command::Serve(command) => command.run().await,
+            Command::Encrypt(command) => command.run(),
+            Command::Decrypt(command) => command.run(),
+        }
+    }
+}
+
+/// Logs to stderr, readable, `info` by default.
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "calsim=info",
+        1 => "calsim=debug",
+        _ => "calsim=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .compact()
+        .init();
+}
+
+/// Reads the argument, or stdin when it is absent or `-`.
+fn argument_or_stdin(argument: Option<String>) -> anyhow::Result<String> {
+    match argument.as_deref() {
+        Some("-") | None => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+            Ok(text.trim_end_matches(['\n', '\r']).to_owned())
+        }
+        Some(_) => Ok(argument.unwrap_or_default()),
+    }
+}

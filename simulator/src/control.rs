@@ -1,0 +1,328 @@
+//! The control and inspection API under `/_calsim/` (in the spirit of WireMock's
+//! `/__admin/`): seed users, apps and credentials, trigger pulls, read the journal,
+//! move the clock, reset. Every answer is JSON; every error says what to send instead.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::calcom::Calcom;
+use crate::catalog::{self, App, AppMetadata};
+use crate::journal::Surface;
+use crate::pull::{self, PullError};
+use crate::store::{Role, User};
+
+/// The `/_calsim` routes (nested by [`crate::calcom::router`]).
+pub fn router() -> Router<Arc<Calcom>> {
+    Router::new()
+        .route("/", get(index))
+        .route("/config", get(show_config))
+        .route("/users", get(list_users).post(put_user))
+        .route("/apps", get(list_apps).post(add_app))
+        .route("/credentials", get(list_credentials).post(add_credential))
+        .route(
+            "/credentials/{id}",
+            get(show_credential).delete(delete_credential),
+        )
+        .route("/credentials/{id}/refresh", post(refresh_credential))
+        .route("/credentials/{id}/expire", post(expire_credential))
+        .route("/journal", get(list_journal).delete(clear_journal))
+        .route("/clock", get(show_clock))
+        .route("/clock/advance", post(advance_clock))
+        .route("/reset", post(reset))
+}
+
+/// A control-API error: `{"error": ..., "hint": ...}`.
+struct ControlError {
+    status: StatusCode,
+    error: String,
+    hint: &'static str,
+}
+
+impl ControlError {
+    fn bad_request(error: impl Into<String>, hint: &'static str) -> Self {
+        ControlError {
+            status: StatusCode::BAD_REQUEST,
+            error: error.into(),
+            hint,
+        }
+    }
+
+    fn not_found(error: impl Into<String>, hint: &'static str) -> Self {
+        ControlError {
+            status: StatusCode::NOT_FOUND,
+            error: error.into(),
+            hint,
+        }
+    }
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": self.error, "hint": self.hint });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+type Answer = Result<Response, ControlError>;
+
+fn ok(value: impl serde::Serialize) -> Answer {
+    Ok(Json(value).into_response())
+}
+
+/// Parses a JSON body, turning axum's rejection into a hint-bearing error.
+fn body<T: serde::de::DeserializeOwned>(text: &str, hint: &'static str) -> Result<T, ControlError> {
+    serde_json::from_str(text)
+        .map_err(|error| ControlError::bad_request(format!("bad JSON body: {error}"), hint))
+}
+
+async fn index() -> Answer {
+    ok(json!({
+        "endpoints": [
+            "GET /_calsim/config",
+            "GET|POST /_calsim/users",
+            "GET|POST /_calsim/apps",
+            "GET|POST /_calsim/credentials[?userId=N&appId=SLUG]",
+            "GET|DELETE /_calsim/credentials/{id}",
+            "POST /_calsim/credentials/{id}/refresh",
+            "POST /_calsim/credentials/{id}/expire",
+            "GET|DELETE /_calsim/journal[?surface=app-credential|api-v1-credential-sync|pull]",
+            "GET /_calsim/clock",
+            "POST /_calsim/clock/advance",
+            "POST /_calsim/reset"
+        ]
+    }))
+}
+
+async fn show_config(State(calcom): State<Arc<Calcom>>) -> Answer {
+    let config = calcom.config();
+    ok(json!({
+        "profile": config.profile,
+        "sharingEnabled": config.sharing_enabled(),
+        "headerName": config.push_header_name(),
+        "apiV1HeaderName": config.api_v1_header_name(),
+        "pullHeaderName": config.pull_header_name(),
+        "syncEndpoint": config.sync_endpoint,
+        "pullEnabled": config.pull_enabled(),
+        "zod": config.zod,
+        "apiV1": config.api_v1,
+        "bodyLimit": config.body_limit,
+        "syncSecret": crate::redact::mask(&config.sync_secret),
+        "encryptionKey": crate::redact::mask(&config.encryption_key),
+    }))
+}
+
+async fn list_users(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.store.users())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewUser {
+    id: i64,
+    email: Option<String>,
+    name: Option<String>,
+    #[serde(default)]
+    role: Role,
+    #[serde(default)]
+    locked: bool,
+}
+
+const USER_HINT: &str = r#"send {"id": 7, "email": "a@example.com", "name": "A", "role": "USER"|"ADMIN", "locked": false}; only id is required"#;
+
+async fn put_user(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let new: NewUser = body(&text, USER_HINT)?;
+    let user = User {
+        id: new.id,
+        email: new
+            .email
+            .unwrap_or_else(|| format!("user{}@example.com", new.id)),
+        name: new
+            .name
+            .unwrap_or_else(|| format!("Calsim User {}", new.id)),
+        role: new.role,
+        locked: new.locked,
+    };
+    calcom.store.put_user(user.clone());
+    Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+async fn list_apps(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.store.apps())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewAppRow {
+    app: App,
+    metadata: Option<AppMetadata>,
+}
+
+const APP_HINT: &str = "send an app's config.json (validated like Cal.com's app-store build), or {\"app\": {slug, dirName, categories, enabled}, \"metadata\": null} for an App row without build metadata";
+
+async fn add_app(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let value: Value = body(&text, APP_HINT)?;
+    let (app, metadata) = if value.get("app").is_some() {
+        let row: NewAppRow = body(&text, APP_HINT)?;
+        (row.app, row.metadata)
+    } else {
+        let (app, metadata) = catalog::app_from_config_json(&text, "POST /_calsim/apps")
+            .map_err(|error| ControlError::bad_request(error.to_string(), APP_HINT))?;
+        (app, Some(metadata))
+    };
+    calcom.store.put_app(app.clone(), metadata.clone());
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "app": app, "metadata": metadata })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CredentialFilter {
+    user_id: Option<i64>,
+    app_id: Option<String>,
+}
+
+async fn list_credentials(
+    State(calcom): State<Arc<Calcom>>,
+    filter: Result<Query<CredentialFilter>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    let Query(filter) = filter.map_err(|error| {
+        ControlError::bad_request(error.body_text(), "use ?userId=<integer>&appId=<app slug>")
+    })?;
+    ok(calcom
+        .store
+        .credentials(filter.user_id, filter.app_id.as_deref()))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewCredential {
+    user_id: i64,
+    app_id: String,
+    key: Value,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+const CREDENTIAL_HINT: &str = r#"send {"userId": 1, "appId": "google-calendar", "key": {"access_token": "..."}}; "type" defaults to the app's metadata type"#;
+
+async fn add_credential(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let new: NewCredential = body(&text, CREDENTIAL_HINT)?;
+    let kind = match new.kind {
+        Some(kind) => kind,
+        None => calcom
+            .store
+            .app(&new.app_id)
+            .and_then(|app| calcom.store.metadata(&app.dir_name))
+            .map(|metadata| metadata.kind)
+            .ok_or_else(|| {
+                ControlError::bad_request(
+                    format!("unknown app `{}` and no \"type\" given", new.app_id),
+                    "add the app first (POST /_calsim/apps) or pass \"type\"",
+                )
+            })?,
+    };
+    let credential = calcom
+        .store
+        .insert_credential(Some(new.user_id), &new.app_id, &kind, new.key);
+    Ok((StatusCode::CREATED, Json(credential)).into_response())
+}
+
+const CREDENTIAL_ID_HINT: &str = "list credentials with GET /_calsim/credentials";
+
+async fn show_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
+    let credential = calcom.store.credential(id).ok_or_else(|| {
+        ControlError::not_found(format!("no credential with id {id}"), CREDENTIAL_ID_HINT)
+    })?;
+    ok(credential)
+}
+
+async fn delete_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
+    let credential = calcom.store.delete_credential(id, None).ok_or_else(|| {
+        ControlError::not_found(format!("no credential with id {id}"), CREDENTIAL_ID_HINT)
+    })?;
+    ok(credential)
+}
+
+async fn refresh_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
+    match pull::pull(&calcom, id).await {
+        Ok(verdict) => ok(verdict),
+        Err(error @ PullError::UnknownCredential(_)) => Err(ControlError::not_found(
+            error.to_string(),
+            CREDENTIAL_ID_HINT,
+        )),
+        Err(error @ PullError::Disabled(_)) => Err(ControlError {
+            status: StatusCode::CONFLICT,
+            error: error.to_string(),
+            hint: "start calsim serve with --sync-endpoint URL (CALCOM_CREDENTIAL_SYNC_ENDPOINT)",
+        }),
+    }
+}
+
+async fn expire_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
+    let credential = pull::expire(&calcom, id).ok_or_else(|| {
+        ControlError::not_found(format!("no credential with id {id}"), CREDENTIAL_ID_HINT)
+    })?;
+    ok(credential)
+}
+
+#[derive(Deserialize)]
+struct JournalFilter {
+    surface: Option<String>,
+}
+
+async fn list_journal(
+    State(calcom): State<Arc<Calcom>>,
+    Query(filter): Query<JournalFilter>,
+) -> Answer {
+    let surface = match filter.surface.as_deref() {
+        None => None,
+        Some(name) => Some(
+            serde_json::from_value::<Surface>(json!(name)).map_err(|_| {
+                ControlError::bad_request(
+                    format!("unknown surface `{name}`"),
+                    "use app-credential, api-v1-credential-sync, pull, partner-sync-endpoint, push or check",
+                )
+            })?,
+        ),
+    };
+    ok(calcom.journal.entries(surface))
+}
+
+async fn clear_journal(State(calcom): State<Arc<Calcom>>) -> Answer {
+    calcom.journal.clear();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn show_clock(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(json!({ "nowMs": calcom.clock.now_ms(), "offsetMs": calcom.clock.offset_ms() }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    ms: i64,
+}
+
+async fn advance_clock(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let Advance { ms } = body(
+        &text,
+        r#"send {"ms": 3600000} to move the clock an hour forward"#,
+    )?;
+    calcom.clock.advance_ms(ms);
+    show_clock(State(calcom)).await
+}
+
+async fn reset(State(calcom): State<Arc<Calcom>>) -> Answer {
+    calcom.reset();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

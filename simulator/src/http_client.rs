@@ -1,0 +1,36 @@
+//! The one way calsim builds HTTP clients: bounded time, no redirects, no proxies.
+//!
+//! Cal.com's `fetch` calls follow redirects, but a simulator that silently followed
+//! one would hide a misconfigured URL; calsim reports the 3xx instead. Every request
+//! has a timeout, so a slow or dead peer never hangs a run.
+
+use std::time::Duration;
+
+/// A client whose every request gives up after `timeout` (connecting included).
+///
+/// ```
+/// let client = calsim::http_client::build(std::time::Duration::from_secs(5));
+/// # drop(client);
+/// ```
+pub fn build(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .timeout(timeout)
+        .build()
+        .expect("a client with only timeouts and policies set always builds")
+}
+
+/// Explains a failed request in words that say what to check.
+pub fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() {
+        format!("no answer within {} ms; is the peer up and fast enough? (raise the timeout if it is slow on purpose)", timeout.as_millis())
+    } else if error.is_connect() {
+        "connection failed; is anything listening at that address?".to_owned()
+    } else if error.is_builder() {
+        format!("the URL is not usable: {error}")
+    } else {
+        format!("{error}")
+    }
+}
