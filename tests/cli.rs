@@ -1,0 +1,313 @@
+//! The `calsim` binary: serve, encrypt, decrypt.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const CALSIM: &str = env!("CARGO_BIN_EXE_calsim");
+const K1: &str = "calsim-test-key-0123456789abcdef";
+const A1: &str = "000102030405060708090a0b0c0d0e0f:fa970a760bcefce3b0b0312fb6ab249cae0e8a53d21e4f63aef8850c52240afa4fa72c1c7071f9cbba6b6e7a92f67325e9c1e6dc1d88a3f046a6e8234ccdff46";
+const A1_PLAINTEXT: &str = r#"{"access_token":"abc","expiry_date":1700000000000}"#;
+
+/// Runs calsim with a scrubbed environment (no Cal.com variables leak in).
+fn calsim(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(CALSIM)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(stdin.unwrap_or_default().as_bytes())
+        .unwrap();
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[test]
+fn encrypt_with_a_fixed_iv_prints_only_vector_a1() {
+    let output = calsim(
+        &[
+            "encrypt",
+            "--key",
+            K1,
+            "--iv",
+            "000102030405060708090a0b0c0d0e0f",
+            A1_PLAINTEXT,
+        ],
+        None,
+    );
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), format!("{A1}\n"));
+}
+
+#[test]
+fn decrypt_reads_stdin_and_prints_only_the_plaintext() {
+    let output = calsim(&["decrypt", "--key", K1], Some(&format!("{A1}\n")));
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), format!("{A1_PLAINTEXT}\n"));
+}
+
+#[test]
+fn encrypt_output_decrypts_with_openssl() {
+    let encrypted = stdout(&calsim(&["encrypt", "--key", K1, A1_PLAINTEXT], None));
+    let (iv, ciphertext) = encrypted.trim().split_once(':').unwrap();
+    let ciphertext = hex::decode(ciphertext).unwrap();
+
+    let mut openssl = Command::new("openssl")
+        .args([
+            "enc",
+            "-d",
+            "-aes-256-cbc",
+            "-K",
+            &hex::encode(K1),
+            "-iv",
+            iv,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("openssl is installed (.ci/run installs it)");
+    openssl
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&ciphertext)
+        .unwrap();
+    let decrypted = openssl.wait_with_output().unwrap();
+
+    assert!(decrypted.status.success());
+    assert_eq!(String::from_utf8(decrypted.stdout).unwrap(), A1_PLAINTEXT);
+}
+
+#[test]
+fn a_44_character_key_is_refused_with_the_length_and_the_fix() {
+    let output = calsim(
+        &[
+            "encrypt",
+            "--key",
+            "q3H0bWJ1y7kZ8u2Vx9aLr4Tn6cPe5sDfGhJkLmNoPq8=",
+            "{}",
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.starts_with("error: "), "{message}");
+    assert!(message.contains("44"), "{message}");
+    assert!(message.contains("openssl rand -base64 24"), "{message}");
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn decrypting_with_the_wrong_key_fails_with_bad_decrypt() {
+    let output = calsim(
+        &["decrypt", "--key", "calsim-test-key-0123456789abcdeX", A1],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("bad decrypt"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A running `calsim serve`, killed on drop.
+struct Served {
+    child: Child,
+    url: String,
+    banner: Vec<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `calsim serve` on a free port and waits (at most 10 s) for its banner.
+fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
+    let mut command = Command::new(CALSIM);
+    command
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let out = child.stdout.take().unwrap();
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut banner = Vec::new();
+    loop {
+        let line = received
+            .recv_timeout(Duration::from_secs(10))
+            .expect("calsim serve prints its banner within 10 s");
+        let done = line.starts_with("Press Ctrl-C");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    let url = banner[0].rsplit(' ').next().unwrap().to_owned();
+    Served { child, url, banner }
+}
+
+fn push(url: &str, header: &str, secret: &str, key: &str) -> (u16, String) {
+    let keys = stdout(&calsim(
+        &["encrypt", "--key", key, r#"{"access_token":"abc"}"#],
+        None,
+    ));
+    let body = format!(
+        r#"{{"userId":1,"appSlug":"zoom","keys":"{}"}}"#,
+        keys.trim()
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{url}/api/webhook/app-credential"))
+            .header(header, secret)
+            .header("content-type", "application/json")
+            .timeout(Duration::from_secs(5))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    })
+}
+
+#[test]
+fn serve_prints_what_a_partner_needs_and_accepts_a_push_with_it() {
+    let served = serve(&[], &[]);
+    let banner = served.banner.join("\n");
+
+    assert!(served.url.starts_with("http://127.0.0.1:"), "{banner}");
+    assert!(
+        banner.contains("calcom-credential-sync-secret: calsim-dev-sync-secret"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("  CALCOM_CREDENTIAL_SYNC_SECRET=calsim-dev-sync-secret"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("  CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY=calsim-dev-key-0123456789abcdef!"),
+        "{banner}"
+    );
+    let pushed = push(
+        &served.url,
+        "calcom-credential-sync-secret",
+        "calsim-dev-sync-secret",
+        "calsim-dev-key-0123456789abcdef!",
+    );
+    assert_eq!(
+        pushed,
+        (
+            200,
+            r#"{"message":"Credentials created for userId: 1"}"#.to_owned()
+        )
+    );
+}
+
+#[test]
+fn serve_reads_calcoms_env_vars_and_masks_them_in_the_banner() {
+    let secret = "a-real-looking-secret-value";
+    let served = serve(
+        &[],
+        &[
+            ("CALCOM_CREDENTIAL_SYNC_SECRET", secret),
+            ("CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY", K1),
+        ],
+    );
+    let banner = served.banner.join("\n");
+
+    assert!(!banner.contains(secret), "{banner}");
+    assert!(!banner.contains(K1), "{banner}");
+    assert_eq!(
+        push(&served.url, "calcom-credential-sync-secret", secret, K1).0,
+        200
+    );
+}
+
+#[test]
+fn serve_2023_09_reads_the_2023_names() {
+    let served = serve(
+        &["--profile", "2023-09"],
+        &[
+            ("CALCOM_WEBHOOK_SECRET", "old-secret-1234"),
+            ("CALCOM_WEBHOOK_HEADER_NAME", "x-old-header"),
+        ],
+    );
+
+    let (status, body) = push(
+        &served.url,
+        "x-old-header",
+        "old-secret-1234",
+        "calsim-dev-key-0123456789abcdef!",
+    );
+
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"message":"Credentials created for userId: 1"}"#)
+    );
+    assert!(served.banner.join("\n").contains("CALCOM_WEBHOOK_SECRET="));
+}
+
+#[test]
+fn serve_on_a_busy_port_says_so_and_exits_2() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+
+    let output = calsim(&["serve", "--port", &port], None);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("pick another --port"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_unknown_profile_lists_the_known_ones() {
+    let output = calsim(&["serve", "--profile", "2025"], None);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("2023-09, 2024-02, 2024-04-pages, current"),
+        "{}",
+        stderr(&output)
+    );
+}
