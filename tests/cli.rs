@@ -311,3 +311,63 @@ fn an_unknown_profile_lists_the_known_ones() {
         stderr(&output)
     );
 }
+
+#[test]
+fn serve_adds_an_app_from_its_config_json() {
+    let served = serve(
+        &["--app-config", "fixtures/apps/acme-calendar/config.json"],
+        &[],
+    );
+    let keys = stdout(&calsim(
+        &["encrypt", "--key", "calsim-dev-key-0123456789abcdef!", "{}"],
+        None,
+    ));
+    let body = format!(
+        r#"{{"userId":3,"appSlug":"acme-calendar","keys":"{}"}}"#,
+        keys.trim()
+    );
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answer = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/webhook/app-credential", served.url))
+            .header("calcom-credential-sync-secret", "calsim-dev-sync-secret")
+            .timeout(Duration::from_secs(5))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        response.text().await.unwrap()
+    });
+
+    assert_eq!(answer, r#"{"message":"Credentials created for userId: 3"}"#);
+}
+
+#[test]
+fn serve_refuses_a_broken_app_config_with_the_rule() {
+    let dir = std::env::temp_dir().join(format!("calsim-app-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.json");
+    std::fs::write(&path, r#"{"name":"X","slug":"x","type":"x_calendar","logo":"i","variant":"nope","categories":["calendar"],"publisher":"p","email":"e","description":"d"}"#).unwrap();
+
+    let output = calsim(
+        &[
+            "serve",
+            "--port",
+            "0",
+            "--app-config",
+            path.to_str().unwrap(),
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`variant` is `nope`"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -50,6 +50,9 @@ pub struct Serve {
     /// Push body size limit in bytes (Next.js Pages Router: 1 MiB).
     #[arg(long)]
     body_limit: Option<usize>,
+    /// Add your own app from its `config.json` (validated like Cal.com's app-store build); repeatable.
+    #[arg(long = "app-config", value_name = "FILE")]
+    app_configs: Vec<PathBuf>,
 }
 
 fn parse_zod(value: &str) -> Result<ZodVersion, String> {
@@ -102,6 +105,11 @@ impl Serve {
     }
 
     pub async fn run(self) -> anyhow::Result<u8> {
+        let apps = self
+            .app_configs
+            .iter()
+            .map(|path| read_app_config(path))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let config = self.config()?;
         if let Err(error) = calsim::crypto::EncryptionKey::from_env_string(&config.encryption_key) {
             if config.sharing_enabled() {
@@ -111,12 +119,29 @@ impl Serve {
             }
         }
         let simulator = Simulator::builder().config(config.clone()).start().await?;
+        for (app, metadata) in apps {
+            tracing::info!(
+                "added app {} ({}) from its config.json",
+                app.slug,
+                metadata.kind
+            );
+            simulator.calcom().store.put_app(app, Some(metadata));
+        }
         let banner = banner(&config, &simulator.url());
         std::io::stdout().write_all(banner.as_bytes())?;
         std::io::stdout().flush()?;
         simulator.wait_for_ctrl_c().await;
         Ok(super::EXIT_OK)
     }
+}
+
+fn read_app_config(
+    path: &std::path::Path,
+) -> anyhow::Result<(calsim::catalog::App, calsim::catalog::AppMetadata)> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| anyhow::anyhow!("cannot read --app-config {origin}: {error}"))?;
+    Ok(calsim::catalog::app_from_config_json(&text, &origin)?)
 }
 
 fn set<T>(slot: &mut T, value: Option<T>) {
