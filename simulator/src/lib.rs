@@ -58,6 +58,7 @@ pub mod pull;
 pub mod redact;
 pub mod simulator;
 pub mod store;
+pub mod trigger;
 pub mod zod;
 
 pub use answer::Answer;
