@@ -107,7 +107,8 @@ fn expected(user_id: &Field, app_slug: &Field, keys: &Field) -> (u16, Option<&'s
     if !(1.0..=5.0).contains(&user_id) {
         return (404, Some(r#"{"message":"User not found"}"#));
     }
-    if app_slug == "nope" {
+    let seeded = calsim::catalog::common_apps();
+    if !seeded.iter().any(|(app, _)| app.slug == *app_slug) {
         return (404, Some(r#"{"message":"App not found"}"#));
     }
     let decrypts_to_json = calsim::crypto::symmetric_decrypt(keys, &key())

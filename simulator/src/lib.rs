@@ -52,7 +52,6 @@ pub mod error;
 pub mod http_client;
 pub mod journal;
 pub mod js_value;
-mod js_value_ext;
 pub mod profile;
 pub mod pull;
 pub mod redact;

@@ -228,13 +228,12 @@ fn judge_oauth_manager(
     mut judgement: Judgement,
 ) -> Judgement {
     let ok = (200..300).contains(&status);
-    if app_slug == "zoom" && !ok {
-        if matches!(reply.get("error"), Some(JsValue::String(error)) if error == "invalid_grant") {
-            judgement.marks_invalid = true;
-            judgement.error =
-                Some("Zoom invalid_grant: the credential is marked invalid".to_owned());
-            return judgement;
-        }
+    let invalid_grant =
+        matches!(reply.get("error"), Some(JsValue::String(error)) if error == "invalid_grant");
+    if app_slug == "zoom" && !ok && invalid_grant {
+        judgement.marks_invalid = true;
+        judgement.error = Some("Zoom invalid_grant: the credential is marked invalid".to_owned());
+        return judgement;
     }
     if reply.get("myFetchError").is_some() {
         judgement.error = Some("myFetchError in the reply is thrown as an error".to_owned());
