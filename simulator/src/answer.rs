@@ -19,8 +19,8 @@ pub struct Answer {
     pub status: StatusCode,
     /// `Content-Type`, if the framework sets one.
     pub content_type: Option<&'static str>,
-    /// `Allow`, on 405s that carry one.
-    pub allow: Option<&'static str>,
+    /// Other headers the framework or handler sets (`Allow`, `X-Trace-Id`).
+    pub headers: Vec<(&'static str, String)>,
     /// Body bytes.
     pub body: Bytes,
 }
@@ -35,7 +35,7 @@ impl Answer {
         Answer {
             status,
             content_type: Some(content_type),
-            allow: None,
+            headers: Vec::new(),
             body: Bytes::from(value.to_string()),
         }
     }
@@ -50,7 +50,7 @@ impl Answer {
         Answer {
             status,
             content_type: None,
-            allow: None,
+            headers: Vec::new(),
             body: Bytes::from(text.to_owned()),
         }
     }
@@ -60,9 +60,15 @@ impl Answer {
         Answer {
             status,
             content_type: None,
-            allow: None,
+            headers: Vec::new(),
             body: Bytes::new(),
         }
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 
     /// The body as text, for messages and logs.
@@ -79,8 +85,10 @@ impl IntoResponse for Answer {
         if let Some(content_type) = self.content_type {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
-        if let Some(allow) = self.allow {
-            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.append(name, value);
+            }
         }
         response
     }

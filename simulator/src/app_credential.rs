@@ -14,6 +14,7 @@ use crate::answer::Answer;
 use crate::config::Config;
 use crate::crypto::{symmetric_decrypt, EncryptionKey};
 use crate::js_value::JsValue;
+use crate::next;
 use crate::profile::NextRouter;
 use crate::store::{Store, Upsert};
 use crate::zod;
@@ -31,8 +32,6 @@ pub const USER_NOT_FOUND: &str = "User not found";
 pub const APP_NOT_FOUND: &str = "App not found";
 /// 404 when the app row exists but the build has no metadata for its dirName.
 pub const APP_METADATA_NOT_FOUND: &str = "App not found. Ensure that you have the correct app slug";
-/// Next.js Pages Router: malformed JSON with a JSON content type.
-pub const INVALID_JSON: &str = "Invalid JSON";
 
 /// A push as received. `body` is `None` when it exceeded the configured limit.
 #[derive(Clone, Copy, Debug)]
@@ -108,8 +107,7 @@ pub fn decide(config: &Config, store: &Store, push: Push<'_>) -> Decision {
 fn decide_app_router(config: &Config, store: &Store, push: Push<'_>) -> Decision {
     let router = NextRouter::App;
     if push.method == Method::OPTIONS {
-        let mut answer = Answer::empty(StatusCode::NO_CONTENT);
-        answer.allow = Some("OPTIONS, POST");
+        let answer = Answer::empty(StatusCode::NO_CONTENT).with_header("allow", "OPTIONS, POST");
         return decision(
             answer,
             Step::Options,
@@ -138,7 +136,11 @@ fn decide_app_router(config: &Config, store: &Store, push: Push<'_>) -> Decision
         )
     };
     let Some(body) = push.body else {
-        return body_too_large(config);
+        return decision(
+            next::body_too_large(config.body_limit),
+            Step::BodyTooLarge,
+            format!("the body is over {} bytes", config.body_limit),
+        );
     };
     let text = String::from_utf8_lossy(body);
     let parsed = match JsValue::parse(text.strip_prefix('\u{feff}').unwrap_or(&text)) {
@@ -174,13 +176,17 @@ fn decide_pages_router(config: &Config, store: &Store, push: Push<'_>) -> Decisi
         )
     };
     let Some(body) = push.body else {
-        return body_too_large(config);
+        return decision(
+            next::body_too_large(config.body_limit),
+            Step::BodyTooLarge,
+            format!("the body is over {} bytes", config.body_limit),
+        );
     };
-    let parsed = match parse_pages_body(push.headers, body) {
+    let parsed = match next::parse_pages_body(push.headers, body) {
         Ok(parsed) => parsed,
         Err(error) => {
             return decision(
-                Answer::next_text(StatusCode::BAD_REQUEST, INVALID_JSON),
+                Answer::next_text(StatusCode::BAD_REQUEST, next::INVALID_JSON),
                 Step::InvalidJson,
                 format!("Next.js body parser: {error}"),
             )
@@ -313,12 +319,8 @@ fn check_enabled_and_secret(
     }
     let header_name = config.push_header_name();
     let sent = match router {
-        NextRouter::App => header_value(headers, header_name),
-        NextRouter::Pages => header_name
-            .bytes()
-            .all(|byte| !byte.is_ascii_uppercase())
-            .then(|| header_value(headers, header_name))
-            .flatten(),
+        NextRouter::App => next::header_value(headers, header_name),
+        NextRouter::Pages => next::pages_header_value(headers, header_name),
     };
     if sent.as_deref() == Some(config.sync_secret.as_str()) {
         return None;
@@ -339,84 +341,6 @@ fn check_enabled_and_secret(
         Step::InvalidSecret,
         why,
     ))
-}
-
-/// A header as Node sees it: repeated values joined with ", ".
-fn header_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    let mut values = headers.get_all(name).iter().peekable();
-    values.peek()?;
-    let joined: Vec<String> = values
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .collect();
-    Some(joined.join(", "))
-}
-
-/// Next.js Pages Router body parsing: JSON, urlencoded, or the raw string.
-fn parse_pages_body(headers: &HeaderMap, body: &[u8]) -> Result<JsValue, String> {
-    let media_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    let text = String::from_utf8_lossy(body);
-    match media_type.as_str() {
-        "application/json" | "application/ld+json" if text.is_empty() => {
-            Ok(JsValue::Object(Vec::new()))
-        }
-        "application/json" | "application/ld+json" => {
-            JsValue::parse(&text).map_err(|error| error.to_string())
-        }
-        "application/x-www-form-urlencoded" => Ok(querystring_decode(&text)),
-        _ => Ok(JsValue::String(text.into_owned())),
-    }
-}
-
-/// Node's `querystring.decode`: string values, repeated keys become arrays.
-fn querystring_decode(text: &str) -> JsValue {
-    let mut fields: Vec<(String, Vec<String>)> = Vec::new();
-    for (name, value) in form_urlencoded::parse(text.as_bytes()) {
-        match fields.iter_mut().find(|(existing, _)| *existing == name) {
-            Some((_, values)) => values.push(value.into_owned()),
-            None => fields.push((name.into_owned(), vec![value.into_owned()])),
-        }
-    }
-    JsValue::Object(
-        fields
-            .into_iter()
-            .map(|(name, mut values)| {
-                let value = if values.len() == 1 {
-                    JsValue::String(values.remove(0))
-                } else {
-                    JsValue::Array(values.into_iter().map(JsValue::String).collect())
-                };
-                (name, value)
-            })
-            .collect(),
-    )
-}
-
-fn body_too_large(config: &Config) -> Decision {
-    decision(
-        Answer::next_text(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("Body exceeded {} limit", next_size(config.body_limit)),
-        ),
-        Step::BodyTooLarge,
-        format!("the body is over {} bytes", config.body_limit),
-    )
-}
-
-/// Formats a byte count as Next.js's `bytes` package does in its 413 message ("1mb").
-fn next_size(bytes: usize) -> String {
-    const UNITS: [(usize, &str); 3] = [(1 << 30, "gb"), (1 << 20, "mb"), (1 << 10, "kb")];
-    UNITS
-        .iter()
-        .find(|(size, _)| bytes >= *size && bytes % size == 0)
-        .map_or_else(
-            || format!("{bytes}b"),
-            |(size, unit)| format!("{}{unit}", bytes / size),
-        )
 }
 
 fn not_found(router: NextRouter, message: &str, step: Step, user_id: i64) -> Decision {

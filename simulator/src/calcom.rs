@@ -132,7 +132,7 @@ async fn push_webhook(State(calcom): State<Arc<Calcom>>, request: Request) -> Re
     response
 }
 
-async fn unknown_route(request: Request<Body>) -> Response {
+pub(crate) async fn unknown_route(request: Request<Body>) -> Response {
     let message = format!(
         "calsim: no route for {} {}; the fake Cal.com serves {}, /api/v1/credential-sync and /_calsim/",
         request.method(),

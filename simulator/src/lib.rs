@@ -52,6 +52,7 @@ pub mod error;
 pub mod http_client;
 pub mod journal;
 pub mod js_value;
+mod next;
 pub mod profile;
 pub mod pull;
 pub mod redact;

@@ -249,6 +249,7 @@ fn judge_oauth_manager(
         ));
         return judgement;
     }
+    let reply = zod::parsed_output(&zod::OAUTH2_UNIVERSAL_WITH_EXPIRES_IN, reply);
     let Value::Object(mut token) = Value::from(reply) else {
         judgement.error = Some(INVALID_TOKEN_RESPONSE.to_owned());
         return judgement;
@@ -301,7 +302,7 @@ fn judge_legacy(config: &Config, reply: JsValue, mut judgement: Judgement) -> Ju
                 ));
                 return judgement;
             }
-            match Value::from(reply) {
+            match Value::from(zod::parsed_output(&zod::MINIMUM_TOKEN_RESPONSE, reply)) {
                 Value::Object(token) => token,
                 _ => Map::new(),
             }
