@@ -145,9 +145,14 @@ impl Drop for Served {
 
 /// Starts `calsim serve` on a free port and waits (at most 10 s) for its banner.
 fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
+    spawn_server("serve", args, env)
+}
+
+/// Starts a long-running subcommand on a free port and waits for its banner.
+fn spawn_server(subcommand: &str, args: &[&str], env: &[(&str, &str)]) -> Served {
     let mut command = Command::new(CALSIM);
     command
-        .args(["serve", "--port", "0"])
+        .args([subcommand, "--port", "0"])
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -170,7 +175,7 @@ fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
     loop {
         let line = received
             .recv_timeout(Duration::from_secs(10))
-            .expect("calsim serve prints its banner within 10 s");
+            .expect("the server prints its banner within 10 s");
         let done = line.starts_with("Press Ctrl-C");
         banner.push(line);
         if done {
@@ -367,6 +372,123 @@ fn serve_refuses_a_broken_app_config_with_the_rule() {
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("`variant` is `nope`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn partner_serves_scripted_tokens_to_a_pull() {
+    let partner = spawn_server(
+        "partner",
+        &[
+            "--token-style",
+            "static",
+            "--token",
+            "t0k",
+            "--expires-in",
+            "60",
+        ],
+        &[],
+    );
+    let endpoint = format!("{}/api/getToken", partner.url);
+    assert!(partner
+        .banner
+        .join("\n")
+        .contains(&format!("CALCOM_CREDENTIAL_SYNC_ENDPOINT={endpoint}")));
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answer = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(&endpoint)
+            .header("calcom-credential-sync-secret", "calsim-dev-sync-secret")
+            .form(&[("calcomUserId", "1"), ("appSlug", "zoom")])
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+
+    assert_eq!(answer, r#"{"access_token":"t0k","expires_in":60}"#);
+}
+
+#[test]
+fn push_credential_prints_calcoms_answer_and_exits_by_it() {
+    let served = serve(&[], &[]);
+
+    let created = calsim(
+        &[
+            "push-credential",
+            "--to",
+            &served.url,
+            "--user",
+            "1",
+            "--app",
+            "zoom",
+            "--token",
+            "abc",
+        ],
+        None,
+    );
+    let refused = calsim(
+        &[
+            "push-credential",
+            "--to",
+            &served.url,
+            "--user",
+            "1",
+            "--app",
+            "zoom",
+            "--token",
+            "abc",
+            "--secret",
+            "nope",
+        ],
+        None,
+    );
+
+    assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+    assert_eq!(
+        stdout(&created),
+        "200 {\"message\":\"Credentials created for userId: 1\"}\n"
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        stdout(&refused),
+        "403 {\"message\":\"Invalid credential sync secret\"}\n"
+    );
+}
+
+#[test]
+fn push_credential_to_nowhere_exits_2_with_what_to_check() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+
+    let output = calsim(
+        &[
+            "push-credential",
+            "--to",
+            &url,
+            "--user",
+            "1",
+            "--app",
+            "zoom",
+            "--token",
+            "abc",
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is anything listening at that address?"),
         "{}",
         stderr(&output)
     );

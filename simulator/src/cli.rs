@@ -2,13 +2,15 @@
 
 mod decrypt;
 mod encrypt;
+mod partner;
+mod push_credential;
 mod serve;
 
 use clap::{Parser, Subcommand};
 
 /// Everything went as expected.
 pub const EXIT_OK: u8 = 0;
-/// A conformance check failed.
+/// A conformance check failed, or the peer refused what was sent.
 pub const EXIT_CHECK_FAILED: u8 = 1;
 /// calsim could not do what was asked (bad input, unreachable peer, bad config).
 pub const EXIT_ERROR: u8 = 2;
@@ -32,6 +34,10 @@ enum Command {
     Encrypt(encrypt::Encrypt),
     /// Decrypt a `<iv hex>:<ciphertext hex>` text as Cal.com's symmetricDecrypt does.
     Decrypt(decrypt::Decrypt),
+    /// Run a fake partner sync endpoint on 127.0.0.1 (default port 5100).
+    Partner(partner::PartnerCommand),
+    /// Encrypt a token and push it to Cal.com, as a partner does.
+    PushCredential(push_credential::PushCredential),
 }
 
 impl Cli {
@@ -41,6 +47,8 @@ impl Cli {
             Command::Serve(command) => command.run().await,
             Command::Encrypt(command) => command.run(),
             Command::Decrypt(command) => command.run(),
+            Command::Partner(command) => command.run().await,
+            Command::PushCredential(command) => command.run().await,
         }
     }
 }

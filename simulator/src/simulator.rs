@@ -4,12 +4,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 use crate::calcom::{self, Calcom};
 use crate::config::Config;
 use crate::error::Error;
 use crate::pull;
+use crate::server::Server;
 
 /// A fake Cal.com serving on a local port until dropped.
 ///
@@ -28,8 +28,7 @@ use crate::pull;
 #[derive(Debug)]
 pub struct Simulator {
     calcom: Arc<Calcom>,
-    address: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
+    server: Server,
 }
 
 /// Configures a [`Simulator`] before it starts.
@@ -54,40 +53,12 @@ impl SimulatorBuilder {
 
     /// Binds and starts serving; the simulator accepts connections when this returns.
     pub async fn start(self) -> Result<Simulator, Error> {
-        let listener = match self.listener {
-            Some(listener) => listener,
-            None => {
-                let address = SocketAddr::new(self.config.host, self.config.port);
-                TcpListener::bind(address).await.map_err(|source| Error::Io {
-                    what: format!("cannot listen on {address} (is another calsim or Cal.com running there? pick another --port)"),
-                    source,
-                })?
-            }
-        };
-        let address = listener.local_addr().map_err(|source| Error::Io {
-            what: "cannot read the listening address".to_owned(),
-            source,
-        })?;
+        let address = SocketAddr::new(self.config.host, self.config.port);
         let calcom = Calcom::new(self.config);
         let app = calcom::router(Arc::clone(&calcom));
         let refresher = pull::spawn_auto_refresh(Arc::clone(&calcom));
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-            refresher.abort();
-            if let Err(error) = served {
-                tracing::error!("the fake Cal.com stopped: {error}");
-            }
-        });
-        Ok(Simulator {
-            calcom,
-            address,
-            shutdown: Some(shutdown),
-        })
+        let server = Server::start(self.listener, address, app, move || refresher.abort()).await?;
+        Ok(Simulator { calcom, server })
     }
 }
 
@@ -107,12 +78,12 @@ impl Simulator {
 
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("http://{}", self.server.address())
     }
 
     /// The bound address.
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.server.address()
     }
 
     /// The state: store, journal, clock, config.
@@ -120,19 +91,8 @@ impl Simulator {
         &self.calcom
     }
 
-    /// Waits until the server stops (it never does on its own; used by `calsim serve`).
-    pub async fn wait_for_ctrl_c(mut self) {
-        let _ = tokio::signal::ctrl_c().await;
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-    }
-}
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
+    /// Serves until Ctrl-C (used by `calsim serve`).
+    pub async fn wait_for_ctrl_c(self) {
+        self.server.wait_for_ctrl_c().await;
     }
 }
