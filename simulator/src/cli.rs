@@ -1,5 +1,6 @@
 //! The command line: `Cli`, the `Command` enum, exit codes. One file per subcommand.
 
+mod check;
 mod decrypt;
 mod encrypt;
 mod partner;
@@ -34,6 +35,8 @@ enum Command {
     Encrypt(encrypt::Encrypt),
     /// Decrypt a `<iv hex>:<ciphertext hex>` text as Cal.com's symmetricDecrypt does.
     Decrypt(decrypt::Decrypt),
+    /// Run conformance checks against your implementation of either side.
+    Check(check::CheckCommand),
     /// Run a fake partner sync endpoint on 127.0.0.1 (default port 5100).
     Partner(partner::PartnerCommand),
     /// Encrypt a token and push it to Cal.com, as a partner does.
@@ -47,6 +50,7 @@ impl Cli {
             Command::Serve(command) => command.run().await,
             Command::Encrypt(command) => command.run(),
             Command::Decrypt(command) => command.run(),
+            Command::Check(command) => command.run().await,
             Command::Partner(command) => command.run().await,
             Command::PushCredential(command) => command.run().await,
         }

@@ -22,12 +22,15 @@ pub fn build(timeout: Duration) -> reqwest::Client {
         .expect("a client with only timeouts and policies set always builds")
 }
 
+/// How [`describe_error`] starts when nothing answered at all (the peer is unreachable).
+pub const CONNECTION_FAILED: &str = "connection failed";
+
 /// Explains a failed request in words that say what to check.
 pub fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
     if error.is_timeout() {
         format!("no answer within {} ms; is the peer up and fast enough? (raise the timeout if it is slow on purpose)", timeout.as_millis())
     } else if error.is_connect() {
-        "connection failed; is anything listening at that address?".to_owned()
+        format!("{CONNECTION_FAILED}; is anything listening at that address?")
     } else if error.is_builder() {
         format!("the URL is not usable: {error}")
     } else {

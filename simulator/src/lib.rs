@@ -44,6 +44,7 @@ pub mod api_v1;
 pub mod app_credential;
 pub mod calcom;
 pub mod catalog;
+pub mod check;
 pub mod clock;
 pub mod config;
 mod control;
