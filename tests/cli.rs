@@ -493,3 +493,104 @@ fn push_credential_to_nowhere_exits_2_with_what_to_check() {
         stderr(&output)
     );
 }
+
+#[test]
+fn check_app_credential_passes_calsim_itself_and_exits_0() {
+    let served = serve(&[], &[]);
+
+    let output = calsim(&["check", "app-credential", "--url", &served.url], None);
+
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).ends_with("24 passed, 0 failed\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn check_failures_exit_1_with_json_and_junit_reports() {
+    let served = serve(&["--profile", "2023-09"], &[]);
+    let junit = std::env::temp_dir().join(format!("calsim-junit-{}.xml", std::process::id()));
+
+    let output = calsim(
+        &[
+            "check",
+            "app-credential",
+            "--url",
+            &served.url,
+            "--format",
+            "json",
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let failed = report["failed"].as_u64().unwrap();
+    assert!(failed > 0, "judged as current, a 2023-09 server differs");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains(&format!(r#"failures="{failed}""#)), "{xml}");
+    std::fs::remove_file(junit).unwrap();
+}
+
+#[test]
+fn check_against_nothing_exits_2() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/api/getToken", dead.local_addr().unwrap());
+    drop(dead);
+
+    let output = calsim(&["check", "sync-endpoint", "--url", &url], None);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("connection failed"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn check_sync_endpoint_against_calsim_partner() {
+    let partner = spawn_server(
+        "partner",
+        &[
+            "--expires-in",
+            "3600",
+            "--token-style",
+            "rotating",
+            "--slugs",
+            "*",
+        ],
+        &[],
+    );
+    let endpoint = format!("{}/api/getToken", partner.url);
+
+    let output = calsim(
+        &[
+            "check",
+            "sync-endpoint",
+            "--url",
+            &endpoint,
+            "--also-legacy",
+            "hubspot",
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).ends_with("6 passed, 0 failed\n"),
+        "{}",
+        stdout(&output)
+    );
+}

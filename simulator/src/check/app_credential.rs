@@ -103,7 +103,9 @@ pub async fn run(target: &AppCredentialTarget) -> Result<Report, Error> {
             Err(error) => Err(http_client::describe_error(&error, target.timeout)),
         };
         match answer {
-            Err(problem) if index == 0 => return Err(Error::Peer { url, problem }),
+            Err(problem) if index == 0 && problem.starts_with(http_client::CONNECTION_FAILED) => {
+                return Err(Error::Peer { url, problem })
+            }
             Err(problem) => checks.push(Check::fail(
                 format!("app-credential/{}", case.id),
                 case.rule,

@@ -42,16 +42,23 @@ pub async fn run(target: &SyncEndpointTarget) -> Result<Report, Error> {
     config.sync_endpoint = target.url.clone();
     let client = http_client::build(target.timeout);
     let request = PullRequest::new(&config, target.user_id, &target.app_slug);
-    let first = send(&client, &request, target.timeout)
-        .await
-        .map_err(|problem| Error::Peer {
-            url: target.url.clone(),
+    let mut checks = match send(&client, &request, target.timeout).await {
+        Ok(first) => vec![
+            judge_pull(&config, &target.app_slug, &first, "answers-a-valid-pull"),
+            replies_with_json(&first),
+        ],
+        Err(problem) if problem.starts_with(http_client::CONNECTION_FAILED) => {
+            return Err(Error::Peer {
+                url: target.url.clone(),
+                problem,
+            })
+        }
+        Err(problem) => vec![no_answer(
+            "answers-a-valid-pull",
+            "Cal.com gets an answer to its pull",
             problem,
-        })?;
-    let mut checks = vec![
-        judge_pull(&config, &target.app_slug, &first, "answers-a-valid-pull"),
-        replies_with_json(&first),
-    ];
+        )],
+    };
     if let Some(header) = config.pull_header_name().map(str::to_owned) {
         let mut missing = request.clone();
         missing.headers.retain(|(name, _)| *name != header);
