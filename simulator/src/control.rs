@@ -223,7 +223,7 @@ async fn add_credential(State(calcom): State<Arc<Calcom>>, text: String) -> Answ
             .store
             .app(&new.app_id)
             .and_then(|app| calcom.store.metadata(&app.dir_name))
-            .map(|metadata| metadata.kind)
+            .map(|metadata| metadata.kind.clone())
             .ok_or_else(|| {
                 ControlError::bad_request(
                     format!("unknown app `{}` and no \"type\" given", new.app_id),

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
@@ -51,8 +51,9 @@ pub enum Surface {
 pub struct Entry {
     /// Position in the journal, from 1.
     pub id: u64,
-    /// When the request started (RFC 3339, UTC).
-    pub at: String,
+    /// When the request started (RFC 3339, UTC, formatted when serialised).
+    #[serde(serialize_with = "rfc3339")]
+    pub at: time::OffsetDateTime,
     /// Received or sent.
     pub direction: Direction,
     /// The protocol surface.
@@ -77,7 +78,8 @@ pub struct RecordedRequest {
     /// Path and query (received) or full URL (sent), `apiKey` masked.
     pub url: String,
     /// Headers in wire order, secrets masked.
-    pub headers: Vec<(String, String)>,
+    #[serde(serialize_with = "header_pairs")]
+    pub headers: Vec<(HeaderName, HeaderValue)>,
     /// The body bytes (shown as UTF-8, invalid bytes replaced).
     #[serde(serialize_with = "lossy_utf8")]
     pub body: Bytes,
@@ -89,7 +91,8 @@ pub struct RecordedResponse {
     /// Status code.
     pub status: u16,
     /// Headers, secrets masked.
-    pub headers: Vec<(String, String)>,
+    #[serde(serialize_with = "header_pairs")]
+    pub headers: Vec<(HeaderName, HeaderValue)>,
     /// The body bytes (shown as UTF-8, invalid bytes replaced).
     #[serde(serialize_with = "lossy_utf8")]
     pub body: Bytes,
@@ -97,6 +100,22 @@ pub struct RecordedResponse {
 
 fn lossy_utf8<S: Serializer>(body: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&String::from_utf8_lossy(body))
+}
+
+fn rfc3339<S: Serializer>(at: &time::OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+    let text = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    serializer.serialize_str(&text)
+}
+
+fn header_pairs<S: Serializer>(
+    headers: &[(HeaderName, HeaderValue)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(headers.iter().map(|(name, value)| {
+        (name.as_str(), String::from_utf8_lossy(value.as_bytes()))
+    }))
 }
 
 impl RecordedRequest {
@@ -129,23 +148,26 @@ impl RecordedResponse {
     }
 }
 
-/// Copies headers in order, masking sensitive values.
-pub fn masked_headers(headers: &HeaderMap, secret_headers: &[&str]) -> Vec<(String, String)> {
+/// Copies headers in order (values are reference-counted, not copied), masking
+/// sensitive values.
+pub fn masked_headers(
+    headers: &HeaderMap,
+    secret_headers: &[&str],
+) -> Vec<(HeaderName, HeaderValue)> {
     headers
         .iter()
         .map(|(name, value)| {
-            let name = name.as_str();
-            let value = String::from_utf8_lossy(value.as_bytes());
-            let secret = redact::SENSITIVE_HEADERS.contains(&name)
+            let secret = redact::SENSITIVE_HEADERS.contains(&name.as_str())
                 || secret_headers
                     .iter()
-                    .any(|secret| secret.eq_ignore_ascii_case(name));
+                    .any(|secret| secret.eq_ignore_ascii_case(name.as_str()));
             let value = if secret {
-                redact::mask(&value)
+                let masked = redact::mask(&String::from_utf8_lossy(value.as_bytes()));
+                HeaderValue::from_str(&masked).unwrap_or(HeaderValue::from_static("***"))
             } else {
-                value.into_owned()
+                value.clone()
             };
-            (name.to_owned(), value)
+            (name.clone(), value)
         })
         .collect()
 }
@@ -202,10 +224,7 @@ impl Journal {
     pub fn record(&self, new: NewEntry) -> Arc<Entry> {
         let entry = Arc::new(Entry {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
-            at: new
-                .started
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            at: new.started,
             direction: new.direction,
             surface: new.surface,
             request: new.request,

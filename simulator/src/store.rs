@@ -5,7 +5,7 @@
 //! insert duplicates and the push webhook then updates the first one.
 
 use std::collections::BTreeMap;
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -102,8 +102,8 @@ pub enum ApiKeyLookup {
 struct Tables {
     users: BTreeMap<i64, User>,
     api_keys: BTreeMap<String, i64>,
-    apps: BTreeMap<String, App>,
-    metadata: BTreeMap<String, AppMetadata>,
+    apps: BTreeMap<String, Arc<App>>,
+    metadata: BTreeMap<String, Arc<AppMetadata>>,
     credentials: BTreeMap<i64, Credential>,
     next_credential_id: i64,
 }
@@ -225,19 +225,22 @@ impl Store {
             .apps
             .values()
             .map(|app| AppEntry {
-                app: app.clone(),
-                metadata: tables.metadata.get(&app.dir_name).cloned(),
+                app: App::clone(app),
+                metadata: tables
+                    .metadata
+                    .get(&app.dir_name)
+                    .map(|metadata| AppMetadata::clone(metadata)),
             })
             .collect()
     }
 
     /// An app row by slug.
-    pub fn app(&self, slug: &str) -> Option<App> {
+    pub fn app(&self, slug: &str) -> Option<Arc<App>> {
         self.read().apps.get(slug).cloned()
     }
 
     /// Metadata by dirName.
-    pub fn metadata(&self, dir_name: &str) -> Option<AppMetadata> {
+    pub fn metadata(&self, dir_name: &str) -> Option<Arc<AppMetadata>> {
         self.read().metadata.get(dir_name).cloned()
     }
 
@@ -245,9 +248,11 @@ impl Store {
     pub fn put_app(&self, app: App, metadata: Option<AppMetadata>) {
         let mut tables = self.write();
         if let Some(metadata) = metadata {
-            tables.metadata.insert(metadata.dir_name.clone(), metadata);
+            tables
+                .metadata
+                .insert(metadata.dir_name.clone(), Arc::new(metadata));
         }
-        tables.apps.insert(app.slug.clone(), app);
+        tables.apps.insert(app.slug.clone(), Arc::new(app));
     }
 
     /// Credentials, optionally filtered by owner and app, by id.
