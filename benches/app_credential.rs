@@ -3,6 +3,8 @@
 //!
 //! `cargo bench --bench app_credential`
 
+#![allow(clippy::print_stdout)] // a benchmark reports on stdout
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

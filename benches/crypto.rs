@@ -3,6 +3,8 @@
 //!
 //! `cargo bench --bench crypto`
 
+#![allow(clippy::print_stdout)] // a benchmark reports on stdout
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

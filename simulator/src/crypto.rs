@@ -142,9 +142,9 @@ pub fn symmetric_encrypt_with_iv(plaintext: &str, key: &EncryptionKey, iv: [u8; 
     let ciphertext = CbcEncryptor::new(&key.0.into(), &iv.into())
         .encrypt_padded_vec_mut::<Pkcs7>(plaintext.as_bytes());
     let mut text = String::with_capacity(33 + ciphertext.len() * 2);
-    text.push_str(&hex::encode(iv));
+    push_hex(&mut text, &iv);
     text.push(':');
-    text.push_str(&hex::encode(ciphertext));
+    push_hex(&mut text, &ciphertext);
     text
 }
 
@@ -175,14 +175,50 @@ pub fn symmetric_decrypt(text: &str, key: &EncryptionKey) -> Result<String, Decr
     })
 }
 
-/// Node's `Buffer.from(text, "hex")`: decodes pairs until the first invalid one.
+/// Node's `Buffer.from(text, "hex")`: decodes pairs until the first invalid one (an odd
+/// trailing character is dropped).
 fn lenient_hex(text: &str) -> Vec<u8> {
-    let digit = |byte: u8| (byte as char).to_digit(16).map(|value| value as u8);
-    text.as_bytes()
-        .chunks_exact(2)
-        .map_while(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
-        .collect()
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len() / 2);
+    for pair in bytes.chunks_exact(2) {
+        match (
+            HEX_VALUES[usize::from(pair[0])],
+            HEX_VALUES[usize::from(pair[1])],
+        ) {
+            (high @ 0..=15, low @ 0..=15) => decoded.push(high << 4 | low),
+            _ => break,
+        }
+    }
+    decoded
 }
+
+/// Appends lower-case hex, as Node's `toString("hex")`.
+fn push_hex(text: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    text.extend(bytes.iter().flat_map(|byte| {
+        [
+            DIGITS[usize::from(byte >> 4)] as char,
+            DIGITS[usize::from(byte & 0xf)] as char,
+        ]
+    }));
+}
+
+/// Each byte's hex digit value, or 0xff for a byte that is not a hex digit.
+const HEX_VALUES: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut digit = 0;
+    while digit < 10 {
+        table[b'0' as usize + digit] = digit as u8;
+        digit += 1;
+    }
+    let mut letter = 0;
+    while letter < 6 {
+        table[b'a' as usize + letter] = 10 + letter as u8;
+        table[b'A' as usize + letter] = 10 + letter as u8;
+        letter += 1;
+    }
+    table
+};
 
 /// The opt-in AES-256-GCM variant: `<12-byte iv hex>:<ciphertext hex>:<16-byte tag hex>`.
 pub fn gcm_encrypt(plaintext: &str, key: &EncryptionKey) -> String {

@@ -113,9 +113,11 @@ fn header_pairs<S: Serializer>(
     headers: &[(HeaderName, HeaderValue)],
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(headers.iter().map(|(name, value)| {
-        (name.as_str(), String::from_utf8_lossy(value.as_bytes()))
-    }))
+    serializer.collect_seq(
+        headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), String::from_utf8_lossy(value.as_bytes()))),
+    )
 }
 
 impl RecordedRequest {
