@@ -195,20 +195,28 @@ fn push(url: &str, header: &str, secret: &str, key: &str) -> (u16, String) {
         r#"{{"userId":1,"appSlug":"zoom","keys":"{}"}}"#,
         keys.trim()
     );
+    post(
+        &format!("{url}/api/webhook/app-credential"),
+        &[(header, secret), ("content-type", "application/json")],
+        body,
+    )
+}
+
+/// POSTs and returns the status and body (5 s limit).
+fn post(url: &str, headers: &[(&str, &str)], body: String) -> (u16, String) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let response = reqwest::Client::new()
-            .post(format!("{url}/api/webhook/app-credential"))
-            .header(header, secret)
-            .header("content-type", "application/json")
+        let mut request = reqwest::Client::new()
+            .post(url)
             .timeout(Duration::from_secs(5))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
     })
 }
@@ -332,21 +340,11 @@ fn serve_adds_an_app_from_its_config_json() {
         keys.trim()
     );
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let answer = runtime.block_on(async {
-        let response = reqwest::Client::new()
-            .post(format!("{}/api/webhook/app-credential", served.url))
-            .header("calcom-credential-sync-secret", "calsim-dev-sync-secret")
-            .timeout(Duration::from_secs(5))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        response.text().await.unwrap()
-    });
+    let (_, answer) = post(
+        &format!("{}/api/webhook/app-credential", served.url),
+        &[("calcom-credential-sync-secret", "calsim-dev-sync-secret")],
+        body,
+    );
 
     assert_eq!(answer, r#"{"message":"Credentials created for userId: 3"}"#);
 }
@@ -397,23 +395,14 @@ fn partner_serves_scripted_tokens_to_a_pull() {
         .join("\n")
         .contains(&format!("CALCOM_CREDENTIAL_SYNC_ENDPOINT={endpoint}")));
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let answer = runtime.block_on(async {
-        reqwest::Client::new()
-            .post(&endpoint)
-            .header("calcom-credential-sync-secret", "calsim-dev-sync-secret")
-            .form(&[("calcomUserId", "1"), ("appSlug", "zoom")])
-            .timeout(Duration::from_secs(5))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    });
+    let (_, answer) = post(
+        &endpoint,
+        &[
+            ("calcom-credential-sync-secret", "calsim-dev-sync-secret"),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ],
+        "calcomUserId=1&appSlug=zoom".to_owned(),
+    );
 
     assert_eq!(answer, r#"{"access_token":"t0k","expires_in":60}"#);
 }
@@ -592,5 +581,22 @@ fn check_sync_endpoint_against_calsim_partner() {
         stdout(&output).ends_with("6 passed, 0 failed\n"),
         "{}",
         stdout(&output)
+    );
+}
+
+#[test]
+fn the_gcm_variant_round_trips_and_is_not_calcoms_format() {
+    let encrypted = calsim(&["encrypt", "--gcm", "--key", K1, A1_PLAINTEXT], None);
+    let text = stdout(&encrypted);
+
+    let decrypted = calsim(&["decrypt", "--gcm", "--key", K1, text.trim()], None);
+    let as_calcom = calsim(&["decrypt", "--key", K1, text.trim()], None);
+
+    assert_eq!(text.trim().split(':').count(), 3, "{text}");
+    assert_eq!(stdout(&decrypted), format!("{A1_PLAINTEXT}\n"));
+    assert_eq!(
+        as_calcom.status.code(),
+        Some(2),
+        "a GCM text must not decrypt as Cal.com's CBC"
     );
 }

@@ -13,11 +13,10 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 use serde_json::{json, Value};
@@ -26,7 +25,7 @@ use crate::answer::Answer;
 use crate::calcom::Calcom;
 use crate::config::Config;
 use crate::crypto::{symmetric_decrypt, EncryptionKey};
-use crate::journal::{Direction, NewEntry, RecordedRequest, RecordedResponse, Surface};
+use crate::journal::{Arrival, Surface};
 use crate::js_value::JsValue;
 use crate::next;
 use crate::profile::{LegacyTokenSchema, NextRouter};
@@ -129,8 +128,7 @@ async fn handle(State(calcom): State<Arc<Calcom>>, request: Request) -> Response
     if !config.api_v1 {
         return crate::calcom::unknown_route(request).await;
     }
-    let started_at = time::OffsetDateTime::now_utc();
-    let started = Instant::now();
+    let arrival = Arrival::now();
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, config.body_limit).await.ok();
     let decision = decide(
@@ -149,28 +147,14 @@ async fn handle(State(calcom): State<Arc<Calcom>>, request: Request) -> Response
         "api v1 credential-sync: {}",
         decision.rule
     );
-    let response = answer.clone().into_response();
-    calcom.journal.record(NewEntry {
-        direction: Direction::Received,
-        surface: Surface::ApiV1CredentialSync,
-        started: started_at,
-        request: RecordedRequest::new(
-            parts.method.as_str(),
-            &parts.uri.to_string(),
-            &parts.headers,
-            body.unwrap_or_default(),
-            &[config.api_v1_header_name()],
-        ),
-        response: Some(RecordedResponse::new(
-            answer.status.as_u16(),
-            response.headers(),
-            answer.body,
-        )),
-        error: None,
-        elapsed: started.elapsed(),
-        verdict: Some(json!({ "rule": decision.rule })),
-    });
-    response
+    calcom.journal.answered(
+        Surface::ApiV1CredentialSync,
+        arrival,
+        (&parts, body.unwrap_or_default()),
+        &[config.api_v1_header_name()],
+        answer,
+        json!({ "rule": decision.rule }),
+    )
 }
 
 /// Answers an API v1 request as Cal.com does, storing on success.

@@ -136,11 +136,7 @@ fn decide_app_router(config: &Config, store: &Store, push: Push<'_>) -> Decision
         )
     };
     let Some(body) = push.body else {
-        return decision(
-            next::body_too_large(config.body_limit),
-            Step::BodyTooLarge,
-            format!("the body is over {} bytes", config.body_limit),
-        );
+        return too_large(config);
     };
     let text = String::from_utf8_lossy(body);
     let parsed = match JsValue::parse(text.strip_prefix('\u{feff}').unwrap_or(&text)) {
@@ -149,19 +145,8 @@ fn decide_app_router(config: &Config, store: &Store, push: Push<'_>) -> Decision
             return internal_error(Step::BodyNotJson, format!("request.json() threw: {error}"))
         }
     };
-    match zod::check_object(&zod::PUSH_BODY, &parsed, config.zod) {
-        Ok(()) => {}
-        Err(issues) => {
-            return decision(
-                Answer::json(
-                    StatusCode::BAD_REQUEST,
-                    router,
-                    &serde_json::json!({ "error": issues }),
-                ),
-                Step::SchemaInvalid,
-                "the body fails the zod schema {userId: int, appSlug: string, keys: string}",
-            )
-        }
+    if let Err(issues) = zod::check_object(&zod::PUSH_BODY, &parsed, config.zod) {
+        return schema_refusal(issues, router);
     }
     store_pushed(config, store, &parsed, router, &internal_error)
 }
@@ -176,11 +161,7 @@ fn decide_pages_router(config: &Config, store: &Store, push: Push<'_>) -> Decisi
         )
     };
     let Some(body) = push.body else {
-        return decision(
-            next::body_too_large(config.body_limit),
-            Step::BodyTooLarge,
-            format!("the body is over {} bytes", config.body_limit),
-        );
+        return too_large(config);
     };
     let parsed = match next::parse_pages_body(push.headers, body) {
         Ok(parsed) => parsed,
@@ -202,17 +183,31 @@ fn decide_pages_router(config: &Config, store: &Store, push: Push<'_>) -> Decisi
                 "zod .parse() threw; this generation has no 400 for a bad body".to_owned(),
             );
         }
-        return decision(
-            Answer::json(
-                StatusCode::BAD_REQUEST,
-                router,
-                &serde_json::json!({ "error": issues }),
-            ),
-            Step::SchemaInvalid,
-            "the body fails the zod schema {userId: int, appSlug: string, keys: string}",
-        );
+        return schema_refusal(issues, router);
     }
     store_pushed(config, store, &parsed, router, &next_error)
+}
+
+/// Next.js's 413 for a body over the limit.
+fn too_large(config: &Config) -> Decision {
+    decision(
+        next::body_too_large(config.body_limit),
+        Step::BodyTooLarge,
+        format!("the body is over {} bytes", config.body_limit),
+    )
+}
+
+/// 400 `{"error": <zod issues>}` (`safeParse` failed).
+fn schema_refusal(issues: Vec<serde_json::Value>, router: NextRouter) -> Decision {
+    decision(
+        Answer::json(
+            StatusCode::BAD_REQUEST,
+            router,
+            &serde_json::json!({ "error": issues }),
+        ),
+        Step::SchemaInvalid,
+        "the body fails the zod schema {userId: int, appSlug: string, keys: string}",
+    )
 }
 
 /// Steps shared by both routers after the body passed the schema: user, app, metadata,

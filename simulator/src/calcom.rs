@@ -8,7 +8,6 @@
 //! Pulls go the other way (Cal.com calls the partner): `pull.rs`.
 
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -22,7 +21,7 @@ use crate::app_credential::{self, Push};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::http_client;
-use crate::journal::{Direction, Journal, NewEntry, RecordedRequest, RecordedResponse, Surface};
+use crate::journal::{Arrival, Journal, Surface};
 use crate::store::Store;
 
 /// Everything the fake Cal.com holds. Shared by every handler behind an `Arc`.
@@ -87,8 +86,7 @@ pub fn router(calcom: Arc<Calcom>) -> Router {
 }
 
 async fn push_webhook(State(calcom): State<Arc<Calcom>>, request: Request) -> Response {
-    let started_at = time::OffsetDateTime::now_utc();
-    let started = Instant::now();
+    let arrival = Arrival::now();
     let config = calcom.config();
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, config.body_limit).await.ok();
@@ -108,28 +106,14 @@ async fn push_webhook(State(calcom): State<Arc<Calcom>>, request: Request) -> Re
         "app-credential: {}",
         decision.detail
     );
-    let response = answer.clone().into_response();
-    calcom.journal.record(NewEntry {
-        direction: Direction::Received,
-        surface: Surface::AppCredential,
-        started: started_at,
-        request: RecordedRequest::new(
-            parts.method.as_str(),
-            &parts.uri.to_string(),
-            &parts.headers,
-            body.unwrap_or_default(),
-            &[config.push_header_name()],
-        ),
-        response: Some(RecordedResponse::new(
-            answer.status.as_u16(),
-            response.headers(),
-            answer.body,
-        )),
-        error: None,
-        elapsed: started.elapsed(),
-        verdict: Some(json!({ "step": decision.step, "detail": decision.detail })),
-    });
-    response
+    calcom.journal.answered(
+        Surface::AppCredential,
+        arrival,
+        (&parts, body.unwrap_or_default()),
+        &[config.push_header_name()],
+        answer,
+        json!({ "step": decision.step, "detail": decision.detail }),
+    )
 }
 
 pub(crate) async fn unknown_route(request: Request<Body>) -> Response {

@@ -75,6 +75,27 @@ pub fn init_logging(verbose: u8) {
         .init();
 }
 
+/// The key flags `encrypt` and `decrypt` share.
+#[derive(Debug, clap::Args)]
+struct KeyArgs {
+    /// The key string, exactly 32 characters (CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY).
+    #[arg(
+        long,
+        env = "CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY",
+        hide_env_values = true
+    )]
+    key: String,
+    /// Use the opt-in AES-256-GCM variant (not Cal.com mainline).
+    #[arg(long)]
+    gcm: bool,
+}
+
+impl KeyArgs {
+    fn key(&self) -> anyhow::Result<calsim::crypto::EncryptionKey> {
+        Ok(calsim::crypto::EncryptionKey::from_env_string(&self.key)?)
+    }
+}
+
 /// Reads the argument, or stdin when it is absent or `-`.
 fn argument_or_stdin(argument: Option<String>) -> anyhow::Result<String> {
     match argument.as_deref() {

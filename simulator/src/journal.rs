@@ -8,13 +8,16 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::answer::Answer;
 use crate::redact;
 
 /// Whether calsim received the request or sent it.
@@ -195,6 +198,23 @@ pub struct NewEntry {
     pub verdict: Option<Value>,
 }
 
+/// When a request arrived, for its journal entry.
+#[derive(Clone, Copy, Debug)]
+pub struct Arrival {
+    at: time::OffsetDateTime,
+    instant: Instant,
+}
+
+impl Arrival {
+    /// Now.
+    pub fn now() -> Self {
+        Arrival {
+            at: time::OffsetDateTime::now_utc(),
+            instant: Instant::now(),
+        }
+    }
+}
+
 /// The shared, bounded timeline.
 #[derive(Debug)]
 pub struct Journal {
@@ -241,6 +261,44 @@ impl Journal {
         }
         entries.push_back(Arc::clone(&entry));
         entry
+    }
+
+    /// Records a request calsim received and the answer it gave, and returns that answer
+    /// as the response to send.
+    pub fn answered(
+        &self,
+        surface: Surface,
+        arrival: Arrival,
+        request: (&Parts, Bytes),
+        secret_headers: &[&str],
+        answer: Answer,
+        verdict: Value,
+    ) -> Response {
+        let (parts, body) = request;
+        let status = answer.status.as_u16();
+        let answer_body = answer.body.clone();
+        let response = answer.into_response();
+        self.record(NewEntry {
+            direction: Direction::Received,
+            surface,
+            started: arrival.at,
+            request: RecordedRequest::new(
+                parts.method.as_str(),
+                &parts.uri.to_string(),
+                &parts.headers,
+                body,
+                secret_headers,
+            ),
+            response: Some(RecordedResponse::new(
+                status,
+                response.headers(),
+                answer_body,
+            )),
+            error: None,
+            elapsed: arrival.instant.elapsed(),
+            verdict: Some(verdict),
+        });
+        response
     }
 
     /// Entries, oldest first, optionally only one surface.

@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -26,7 +26,7 @@ use tokio::net::TcpListener;
 
 use crate::answer::Answer;
 use crate::error::Error;
-use crate::journal::{Direction, Journal, NewEntry, RecordedRequest, RecordedResponse, Surface};
+use crate::journal::{Arrival, Journal, Surface};
 use crate::js_value::JsValue;
 use crate::next;
 use crate::profile::NextRouter;
@@ -167,8 +167,7 @@ pub fn router(state: Arc<PartnerState>) -> Router {
 }
 
 async fn sync_endpoint(State(state): State<Arc<PartnerState>>, request: Request) -> Response {
-    let started_at = time::OffsetDateTime::now_utc();
-    let started = Instant::now();
+    let arrival = Arrival::now();
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, 1024 * 1024)
         .await
@@ -178,28 +177,15 @@ async fn sync_endpoint(State(state): State<Arc<PartnerState>>, request: Request)
         status = answer.status.as_u16(),
         "partner sync endpoint: {rule}"
     );
-    let response = answer.clone().into_response();
-    state.journal.record(NewEntry {
-        direction: Direction::Received,
-        surface: Surface::PartnerSyncEndpoint,
-        started: started_at,
-        request: RecordedRequest::new(
-            parts.method.as_str(),
-            &parts.uri.to_string(),
-            &parts.headers,
-            body,
-            &[state.config.header_name.as_str()],
-        ),
-        response: Some(RecordedResponse::new(
-            answer.status.as_u16(),
-            response.headers(),
-            answer.body,
-        )),
-        error: None,
-        elapsed: started.elapsed(),
-        verdict: Some(json!({ "rule": rule })),
-    });
-    response
+    let secret_header = state.config.header_name.as_str();
+    state.journal.answered(
+        Surface::PartnerSyncEndpoint,
+        arrival,
+        (&parts, body),
+        &[secret_header],
+        answer,
+        json!({ "rule": rule }),
+    )
 }
 
 async fn answer(

@@ -2,30 +2,22 @@
 
 use std::io::Write;
 
-use calsim::crypto::{self, EncryptionKey};
+use calsim::crypto;
 
 /// Decrypt an `<iv hex>:<ciphertext hex>` text (argument or stdin).
 #[derive(Debug, clap::Args)]
 pub struct Decrypt {
-    /// The key string, exactly 32 characters (CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY).
-    #[arg(
-        long,
-        env = "CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY",
-        hide_env_values = true
-    )]
-    key: String,
-    /// Use the opt-in AES-256-GCM variant (not Cal.com mainline).
-    #[arg(long)]
-    gcm: bool,
+    #[command(flatten)]
+    key: super::KeyArgs,
     /// The encrypted text; `-` or nothing reads stdin.
     text: Option<String>,
 }
 
 impl Decrypt {
     pub fn run(self) -> anyhow::Result<u8> {
-        let key = EncryptionKey::from_env_string(&self.key)?;
+        let key = self.key.key()?;
         let text = super::argument_or_stdin(self.text)?;
-        let plaintext = if self.gcm {
+        let plaintext = if self.key.gcm {
             crypto::gcm_decrypt(&text, &key)
         } else {
             crypto::symmetric_decrypt(&text, &key)

@@ -3,33 +3,25 @@
 use std::io::Write;
 
 use anyhow::Context;
-use calsim::crypto::{self, EncryptionKey};
+use calsim::crypto;
 
 /// Encrypt a plaintext (argument or stdin) with a 32-character key.
 #[derive(Debug, clap::Args)]
 pub struct Encrypt {
-    /// The key string, exactly 32 characters (CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY).
-    #[arg(
-        long,
-        env = "CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY",
-        hide_env_values = true
-    )]
-    key: String,
+    #[command(flatten)]
+    key: super::KeyArgs,
     /// A fixed IV (32 hex characters) for reproducible output; random by default.
     #[arg(long)]
     iv: Option<String>,
-    /// Use the opt-in AES-256-GCM variant (not Cal.com mainline).
-    #[arg(long)]
-    gcm: bool,
     /// The plaintext; `-` or nothing reads stdin.
     plaintext: Option<String>,
 }
 
 impl Encrypt {
     pub fn run(self) -> anyhow::Result<u8> {
-        let key = EncryptionKey::from_env_string(&self.key)?;
+        let key = self.key.key()?;
         let plaintext = super::argument_or_stdin(self.plaintext)?;
-        let text = match (self.gcm, self.iv) {
+        let text = match (self.key.gcm, self.iv) {
             (true, None) => crypto::gcm_encrypt(&plaintext, &key),
             (true, Some(iv)) => crypto::gcm_encrypt_with_iv(&plaintext, &key, parse_iv(&iv)?),
             (false, None) => crypto::symmetric_encrypt(&plaintext, &key),
