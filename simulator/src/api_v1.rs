@@ -257,7 +257,7 @@ fn check_access(
         ));
     }
     let sent = next::pages_header_value(headers, config.api_v1_header_name());
-    if sent.as_deref() != Some(config.sync_secret.as_str()) {
+    if !crate::redact::secret_matches(sent.as_deref(), &config.sync_secret) {
         return Some(decision(
             json_answer(
                 StatusCode::UNAUTHORIZED,

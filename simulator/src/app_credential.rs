@@ -317,7 +317,7 @@ fn check_enabled_and_secret(
         NextRouter::App => next::header_value(headers, header_name),
         NextRouter::Pages => next::pages_header_value(headers, header_name),
     };
-    if sent.as_deref() == Some(config.sync_secret.as_str()) {
+    if crate::redact::secret_matches(sent.as_deref(), &config.sync_secret) {
         return None;
     }
     let why = match sent {

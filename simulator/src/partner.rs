@@ -196,20 +196,18 @@ async fn answer(
     let message = |status: StatusCode, key: &str, text: &str| {
         Answer::json(status, NextRouter::Pages, &json!({ key: text }))
     };
-    match next::pages_header_value(headers, &state.config.header_name) {
-        None => {
-            return (
-                message(StatusCode::FORBIDDEN, "message", "secret header not set"),
-                format!("no `{}` header", state.config.header_name),
-            )
-        }
-        Some(secret) if secret != state.config.secret => {
-            return (
-                message(StatusCode::FORBIDDEN, "message", "Invalid secret"),
-                "wrong secret".to_owned(),
-            )
-        }
-        Some(_) => {}
+    let secret = next::pages_header_value(headers, &state.config.header_name);
+    if secret.as_deref().is_none_or(str::is_empty) {
+        return (
+            message(StatusCode::FORBIDDEN, "message", "secret header not set"),
+            format!("no `{}` header", state.config.header_name),
+        );
+    }
+    if !crate::redact::secret_matches(secret.as_deref(), &state.config.secret) {
+        return (
+            message(StatusCode::FORBIDDEN, "message", "Invalid secret"),
+            "wrong secret".to_owned(),
+        );
     }
     let form = next::parse_pages_body(headers, body).unwrap_or(JsValue::Null);
     let field = |name: &str| match form.get(name) {

@@ -15,6 +15,19 @@ pub fn mask(secret: &str) -> String {
     }
 }
 
+/// Compares a received secret with the expected one in constant time. Cal.com itself
+/// uses `!==`; the answers are the same, calsim just does not leak timing.
+///
+/// ```
+/// assert!(calsim::redact::secret_matches(Some("s3cret"), "s3cret"));
+/// assert!(!calsim::redact::secret_matches(Some("s3creT"), "s3cret"));
+/// assert!(!calsim::redact::secret_matches(None, "s3cret"));
+/// ```
+pub fn secret_matches(received: Option<&str>, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    received.is_some_and(|received| bool::from(received.as_bytes().ct_eq(expected.as_bytes())))
+}
+
 /// Header names whose values are always masked in the journal.
 pub const SENSITIVE_HEADERS: [&str; 4] = [
     "authorization",
