@@ -60,6 +60,7 @@ pub mod pull;
 pub mod push;
 pub mod redact;
 mod server;
+pub mod signing;
 pub mod simulator;
 pub mod store;
 pub mod trigger;
