@@ -6,6 +6,7 @@ mod encrypt;
 mod partner;
 mod push_credential;
 mod serve;
+mod trigger;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +42,10 @@ enum Command {
     Partner(partner::PartnerCommand),
     /// Encrypt a token and push it to Cal.com, as a partner does.
     PushCredential(push_credential::PushCredential),
+    /// Send one signed webhook of a trigger to a URL, exactly as Cal.com would.
+    Trigger(trigger::Trigger),
+    /// Send Cal.com's test delivery (PING) to a URL.
+    Ping(trigger::Ping),
 }
 
 impl Cli {
@@ -53,6 +58,8 @@ impl Cli {
             Command::Check(command) => command.run().await,
             Command::Partner(command) => command.run().await,
             Command::PushCredential(command) => command.run().await,
+            Command::Trigger(command) => command.run().await,
+            Command::Ping(command) => command.run().await,
         }
     }
 }

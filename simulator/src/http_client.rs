@@ -22,6 +22,16 @@ pub fn build(timeout: Duration) -> reqwest::Client {
         .expect("a client with only timeouts and policies set always builds")
 }
 
+/// The headers Node 20's `fetch` (undici) adds to every request Cal.com sends, after the
+/// caller's own ([?] upstream: they depend on the Node version, not on Cal.com).
+pub const NODE_FETCH_HEADERS: [(&str, &str); 5] = [
+    ("accept", "*/*"),
+    ("accept-language", "*"),
+    ("sec-fetch-mode", "cors"),
+    ("user-agent", "node"),
+    ("accept-encoding", "gzip, deflate"),
+];
+
 /// How [`describe_error`] starts when nothing answered at all (the peer is unreachable).
 pub const CONNECTION_FAILED: &str = "connection failed";
 

@@ -46,6 +46,10 @@ pub enum Surface {
     Push,
     /// A request sent by a conformance check.
     Check,
+    /// A webhook delivery Cal.com sends to a subscriber.
+    Webhook,
+    /// A webhook received by `calsim receive`.
+    WebhookReceived,
 }
 
 /// One recorded exchange.

@@ -66,13 +66,7 @@ impl PullRequest {
         }
         headers.push(("content-type".to_owned(), FORM_CONTENT_TYPE.to_owned()));
         if config.pull_headers == PullHeaders::Undici {
-            for (name, value) in [
-                ("accept", "*/*"),
-                ("accept-language", "*"),
-                ("sec-fetch-mode", "cors"),
-                ("user-agent", "node"),
-                ("accept-encoding", "gzip, deflate"),
-            ] {
+            for (name, value) in http_client::NODE_FETCH_HEADERS {
                 headers.push((name.to_owned(), value.to_owned()));
             }
         }

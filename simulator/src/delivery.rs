@@ -1,0 +1,170 @@
+//! Sending one webhook as Cal.com does: POST the exact bytes, signed, to the subscriber
+//! URL as stored; redirects are not followed; 2xx is success; one attempt.
+
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::http_client;
+use crate::journal::{Direction, Journal, NewEntry, RecordedRequest, RecordedResponse, Surface};
+use crate::signing::{self, PAYLOAD_VERSION, SIGNATURE_HEADER, VERSION_HEADER};
+
+/// JSON bodies (the default, and templates that are JSON).
+pub const JSON: &str = "application/json";
+/// Templates that are not JSON as written (the body is not actually URL-encoded).
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A signed webhook request, ready to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The subscriber URL, exactly as stored (its query is kept).
+    pub url: String,
+    /// The request headers, in Cal.com's order, then Node's defaults.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body bytes that were signed.
+    pub body: Bytes,
+}
+
+impl Outgoing {
+    /// Signs `body` and lays out Cal.com's headers: `Content-Type`,
+    /// `X-Cal-Signature-256`, and (current Cal.com) `X-Cal-Webhook-Version`.
+    ///
+    /// ```
+    /// let outgoing = calsim::delivery::Outgoing::signed("http://127.0.0.1:9/hook?a=1", "{}".into(), calsim::delivery::JSON, None, true);
+    /// assert_eq!(outgoing.headers[1], ("X-Cal-Signature-256", "no-secret-provided".to_owned()));
+    /// assert_eq!(outgoing.headers[2], ("X-Cal-Webhook-Version", "2021-10-20".to_owned()));
+    /// ```
+    pub fn signed(
+        url: &str,
+        body: String,
+        content_type: &'static str,
+        secret: Option<&str>,
+        version_header: bool,
+    ) -> Self {
+        let mut headers = vec![
+            ("Content-Type", content_type.to_owned()),
+            (
+                SIGNATURE_HEADER,
+                signing::signature(secret, body.as_bytes()),
+            ),
+        ];
+        if version_header {
+            headers.push((VERSION_HEADER, PAYLOAD_VERSION.to_owned()));
+        }
+        headers
+            .extend(http_client::NODE_FETCH_HEADERS.map(|(name, value)| (name, value.to_owned())));
+        Outgoing {
+            url: url.to_owned(),
+            headers,
+            body: Bytes::from(body),
+        }
+    }
+
+    fn header_map(&self) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in &self.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                map.append(name, value);
+            }
+        }
+        map
+    }
+}
+
+/// What happened to one delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    /// The subscriber's status, if it answered.
+    pub status: Option<u16>,
+    /// Cal.com's rule: a 2xx status (3xx is not followed and counts as failure).
+    pub success: bool,
+    /// The start of the subscriber's answer.
+    pub response_excerpt: String,
+    /// Why no answer arrived.
+    pub error: Option<String>,
+    /// Time to the answer.
+    pub elapsed_ms: u64,
+}
+
+/// Sends one attempt and journals it (request bytes, status, excerpt, timing, verdict).
+pub async fn deliver(
+    client: &reqwest::Client,
+    outgoing: &Outgoing,
+    timeout: Duration,
+    journal: Option<&Journal>,
+) -> Attempt {
+    let started_at = time::OffsetDateTime::now_utc();
+    let started = Instant::now();
+    let headers = outgoing.header_map();
+    let sent = client
+        .post(&outgoing.url)
+        .headers(headers.clone())
+        .body(outgoing.body.clone())
+        .timeout(timeout)
+        .send()
+        .await;
+    let answer = match sent {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let response_headers = response.headers().clone();
+            match response.bytes().await {
+                Ok(body) => Ok((status, response_headers, body)),
+                Err(error) => Err(http_client::describe_error(&error, timeout)),
+            }
+        }
+        Err(error) => Err(http_client::describe_error(&error, timeout)),
+    };
+    let elapsed = started.elapsed();
+    let (attempt, recorded) = match answer {
+        Ok((status, response_headers, body)) => {
+            let excerpt: String = String::from_utf8_lossy(&body).chars().take(500).collect();
+            let attempt = Attempt {
+                status: Some(status),
+                success: (200..300).contains(&status),
+                response_excerpt: excerpt,
+                error: None,
+                elapsed_ms: elapsed.as_millis() as u64,
+            };
+            (
+                attempt,
+                Some(RecordedResponse::new(status, &response_headers, body)),
+            )
+        }
+        Err(problem) => {
+            let attempt = Attempt {
+                status: None,
+                success: false,
+                response_excerpt: String::new(),
+                error: Some(problem),
+                elapsed_ms: elapsed.as_millis() as u64,
+            };
+            (attempt, None)
+        }
+    };
+    if let Some(journal) = journal {
+        journal.record(NewEntry {
+            direction: Direction::Sent,
+            surface: Surface::Webhook,
+            started: started_at,
+            request: RecordedRequest::new(
+                "POST",
+                &outgoing.url,
+                &headers,
+                outgoing.body.clone(),
+                &[],
+            ),
+            response: recorded,
+            error: attempt.error.clone(),
+            elapsed,
+            verdict: Some(json!({ "success": attempt.success })),
+        });
+    }
+    attempt
+}

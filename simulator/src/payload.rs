@@ -1,0 +1,155 @@
+//! Webhook bodies as Cal.com builds them, before signing.
+//!
+//! `sendPayload` first rewrites the event data in place —
+//! `data.description = data.description || data.additionalNotes`, then `utcOffset`
+//! (minutes, at `startTime`) on the organizer (when it has a `timeZone`) and on every
+//! attendee — and then sends `JSON.stringify({triggerEvent, createdAt, payload: data})`
+//! (`shared/spec/webhooks.md` §1.3). [`prepare`] is the rewrite, [`default_body`] the
+//! wrapper; key order and every other value are kept as given.
+
+use serde_json::{json, Map, Value};
+
+use crate::trigger::TriggerEvent;
+
+/// Applies Cal.com's own changes to event data, in place and in Cal.com's order.
+///
+/// ```
+/// use serde_json::json;
+/// let mut data = json!({"title":"t","description":"","startTime":"2024-07-01T10:00:00Z",
+///     "organizer":{"name":"O","timeZone":"Europe/London"},"attendees":[{"name":"A","timeZone":"UTC"}],
+///     "additionalNotes":"notes"});
+/// calsim::payload::prepare(data.as_object_mut().unwrap());
+/// assert_eq!(data["description"], "notes");
+/// assert_eq!(data["organizer"]["utcOffset"], 60);
+/// assert_eq!(data["attendees"][0]["utcOffset"], 0);
+/// ```
+pub fn prepare(data: &mut Map<String, Value>) {
+    if !data.get("description").is_some_and(truthy) {
+        match data.get("additionalNotes").cloned() {
+            // An existing key keeps its place; a new one goes last, as in JavaScript.
+            Some(notes) => {
+                data.insert("description".to_owned(), notes);
+            }
+            // `undefined`: JSON.stringify leaves the key out.
+            None => {
+                data.shift_remove("description");
+            }
+        }
+    }
+    let start = data
+        .get("startTime")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if let Some(Value::Object(organizer)) = data.get_mut("organizer") {
+        let zone = organizer
+            .get("timeZone")
+            .and_then(Value::as_str)
+            .filter(|zone| !zone.is_empty())
+            .map(str::to_owned);
+        if let Some(zone) = zone {
+            organizer.insert("utcOffset".to_owned(), utc_offset(&zone, start.as_deref()));
+        }
+    }
+    if let Some(Value::Array(attendees)) = data.get_mut("attendees") {
+        for attendee in attendees.iter_mut().filter_map(Value::as_object_mut) {
+            let zone = attendee
+                .get("timeZone")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            attendee.insert("utcOffset".to_owned(), utc_offset(&zone, start.as_deref()));
+        }
+    }
+}
+
+/// JavaScript truthiness of a JSON value.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(flag) => *flag,
+        Value::Number(number) => number.as_f64().is_some_and(|number| number != 0.0),
+        Value::String(text) => !text.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// `getUTCOffsetByTimezone(zone, startTime)`: minutes east of UTC at that instant.
+/// An unknown zone or an unreadable time gives `null` ([?] dayjs's exact failure value).
+pub fn utc_offset(zone: &str, at: Option<&str>) -> Value {
+    let instant = match at {
+        Some(text) => text.parse::<jiff::Timestamp>().ok(),
+        None => Some(jiff::Timestamp::now()),
+    };
+    let (Some(instant), Ok(zone)) = (instant, jiff::tz::TimeZone::get(zone)) else {
+        return Value::Null;
+    };
+    json!(zone.to_offset(instant).seconds() / 60)
+}
+
+/// `new Date().toISOString()` for an instant: `YYYY-MM-DDTHH:mm:ss.sssZ`.
+///
+/// ```
+/// let at: jiff::Timestamp = "2025-06-01T12:00:00Z".parse().unwrap();
+/// assert_eq!(calsim::payload::iso_string(at), "2025-06-01T12:00:00.000Z");
+/// ```
+pub fn iso_string(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// The default body: compact `{"triggerEvent":…,"createdAt":…,"payload":…}`.
+///
+/// ```
+/// use calsim::trigger::TriggerEvent;
+/// let body = calsim::payload::default_body(TriggerEvent::BookingCancelled, "2024-01-01T00:00:00.000Z",
+///     &serde_json::json!({"uid":"abc123","status":"CANCELLED"}));
+/// assert_eq!(body, r#"{"triggerEvent":"BOOKING_CANCELLED","createdAt":"2024-01-01T00:00:00.000Z","payload":{"uid":"abc123","status":"CANCELLED"}}"#);
+/// ```
+pub fn default_body(trigger: TriggerEvent, created_at: &str, payload: &Value) -> String {
+    json!({ "triggerEvent": trigger.as_str(), "createdAt": created_at, "payload": payload })
+        .to_string()
+}
+
+/// The whole default body for event data as Cal.com holds it: [`prepare`], then
+/// [`default_body`].
+pub fn build_body(trigger: TriggerEvent, created_at: &str, mut data: Map<String, Value>) -> String {
+    prepare(&mut data);
+    default_body(trigger, created_at, &Value::Object(data))
+}
+
+/// The built-in example data for a trigger (`fixtures/payloads/`), where calsim has one.
+pub fn built_in(trigger: TriggerEvent) -> Option<&'static str> {
+    match trigger {
+        TriggerEvent::BookingCreated => {
+            Some(include_str!("../../fixtures/payloads/BOOKING_CREATED.json"))
+        }
+        TriggerEvent::BookingCancelled => Some(include_str!(
+            "../../fixtures/payloads/BOOKING_CANCELLED.json"
+        )),
+        TriggerEvent::BookingRescheduled => Some(include_str!(
+            "../../fixtures/payloads/BOOKING_RESCHEDULED.json"
+        )),
+        TriggerEvent::BookingNoShowUpdated => Some(include_str!(
+            "../../fixtures/payloads/BOOKING_NO_SHOW_UPDATED.json"
+        )),
+        _ => None,
+    }
+}
+
+/// The test ("ping") delivery's data at `now`, before [`prepare`]: Cal.com's
+/// `testTrigger` sends `description: ""`, which `prepare` turns into no key.
+pub fn ping_data(now: jiff::Timestamp) -> Map<String, Value> {
+    let now = iso_string(now);
+    let data = json!({
+        "type": "Test",
+        "title": "Test trigger event",
+        "description": "",
+        "startTime": now,
+        "endTime": now,
+        "attendees": [{ "email": "jdoe@example.com", "name": "John Doe", "timeZone": "Europe/London", "language": { "locale": "en" } }],
+        "organizer": { "name": "Cal", "email": "no-reply@cal.com", "timeZone": "Europe/London", "language": { "locale": "en" } },
+    });
+    match data {
+        Value::Object(fields) => fields,
+        _ => Map::new(),
+    }
+}
