@@ -600,3 +600,103 @@ fn the_gcm_variant_round_trips_and_is_not_calcoms_format() {
         "a GCM text must not decrypt as Cal.com's CBC"
     );
 }
+
+#[test]
+fn trigger_delivers_to_receive_which_verifies_and_records_it() {
+    let record =
+        std::env::temp_dir().join(format!("calsim-cli-record-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&record);
+    let receiver = spawn_server(
+        "receive",
+        &["--secret", "s3cret", "--record", record.to_str().unwrap()],
+        &[],
+    );
+    let fixture = "fixtures/payloads/BOOKING_CANCELLED.json";
+    let at = "2024-01-01T00:00:00Z";
+
+    let sent = calsim(
+        &[
+            "trigger",
+            "BOOKING_CANCELLED",
+            "--to",
+            &receiver.url,
+            "--secret",
+            "s3cret",
+            "--payload",
+            fixture,
+            "--created-at",
+            at,
+        ],
+        None,
+    );
+    let again = calsim(
+        &[
+            "trigger",
+            "BOOKING_CANCELLED",
+            "--to",
+            &receiver.url,
+            "--secret",
+            "s3cret",
+            "--payload",
+            fixture,
+            "--created-at",
+            at,
+        ],
+        None,
+    );
+    let wrong = calsim(
+        &[
+            "trigger",
+            "BOOKING_CANCELLED",
+            "--to",
+            &receiver.url,
+            "--secret",
+            "nope",
+        ],
+        None,
+    );
+    let ping = calsim(&["ping", "--to", &receiver.url, "--secret", "s3cret"], None);
+
+    assert_eq!(
+        (sent.status.code(), stdout(&sent).as_str()),
+        (Some(0), "200\n"),
+        "{}",
+        stderr(&sent)
+    );
+    assert_eq!(
+        (wrong.status.code(), stdout(&wrong).as_str()),
+        (Some(1), "401\n")
+    );
+    assert_eq!(ping.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&record)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(
+        lines[0]["body"], lines[1]["body"],
+        "--payload with --created-at is reproducible"
+    );
+    assert!(lines[0]["body"].as_str().unwrap().starts_with(r#"{"triggerEvent":"BOOKING_CANCELLED","createdAt":"2024-01-01T00:00:00.000Z","payload":{"bookerUrl""#));
+    assert_eq!(lines[0]["signature"], "valid");
+    assert_eq!(lines[2]["signature"], "invalid");
+    assert_eq!(lines[3]["triggerEvent"], "PING");
+    assert_eq!(again.status.code(), Some(0));
+    std::fs::remove_file(record).unwrap();
+}
+
+#[test]
+fn an_unknown_trigger_suggests_the_closest() {
+    let output = calsim(
+        &["trigger", "BOOKING_CREATD", "--to", "http://127.0.0.1:9"],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("did you mean BOOKING_CREATED?"),
+        "{}",
+        stderr(&output)
+    );
+}

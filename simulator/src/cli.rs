@@ -5,6 +5,7 @@ mod decrypt;
 mod encrypt;
 mod partner;
 mod push_credential;
+mod receive;
 mod serve;
 mod trigger;
 
@@ -46,6 +47,8 @@ enum Command {
     Trigger(trigger::Trigger),
     /// Send Cal.com's test delivery (PING) to a URL.
     Ping(trigger::Ping),
+    /// Receive webhooks on 127.0.0.1 (default port 4000), verifying like Nango.
+    Receive(receive::Receive),
 }
 
 impl Cli {
@@ -60,6 +63,7 @@ impl Cli {
             Command::PushCredential(command) => command.run().await,
             Command::Trigger(command) => command.run().await,
             Command::Ping(command) => command.run().await,
+            Command::Receive(command) => command.run().await,
         }
     }
 }

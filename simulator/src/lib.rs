@@ -60,6 +60,7 @@ pub mod payload;
 pub mod profile;
 pub mod pull;
 pub mod push;
+pub mod receiver;
 pub mod redact;
 mod server;
 pub mod signing;
