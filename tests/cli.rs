@@ -700,3 +700,48 @@ fn an_unknown_trigger_suggests_the_closest() {
         stderr(&output)
     );
 }
+
+#[test]
+fn trigger_with_a_template_sends_the_rendered_body_with_its_content_type() {
+    let record =
+        std::env::temp_dir().join(format!("calsim-cli-template-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&record);
+    let receiver = spawn_server("receive", &["--record", record.to_str().unwrap()], &[]);
+
+    let sent = calsim(
+        &[
+            "trigger",
+            "BOOKING_CREATED",
+            "--to",
+            &receiver.url,
+            "--template",
+            "fixtures/templates/nango-guide.hbs",
+            "--created-at",
+            "2024-01-01T00:00:00Z",
+        ],
+        None,
+    );
+
+    assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
+    let line: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&record)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let content_type = line["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|pair| pair[0] == "content-type")
+        .unwrap()[1]
+        .clone();
+    assert_eq!(content_type, "application/x-www-form-urlencoded");
+    assert!(line["body"]
+        .as_str()
+        .unwrap()
+        .contains(r#""organizer":[object Object]"#));
+    std::fs::remove_file(record).unwrap();
+}

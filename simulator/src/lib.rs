@@ -66,6 +66,7 @@ mod server;
 pub mod signing;
 pub mod simulator;
 pub mod store;
+pub mod template;
 pub mod trigger;
 pub mod zod;
 

@@ -116,6 +116,20 @@ pub fn build_body(trigger: TriggerEvent, created_at: &str, mut data: Map<String,
     default_body(trigger, created_at, &Value::Object(data))
 }
 
+/// A templated body: [`prepare`], then the template rendered with
+/// `{...data, triggerEvent, createdAt}` as Cal.com's `sendPayload` does.
+pub fn build_templated_body(
+    template: &str,
+    trigger: TriggerEvent,
+    created_at: &str,
+    mut data: Map<String, Value>,
+) -> Result<crate::template::Rendered, crate::template::TemplateError> {
+    prepare(&mut data);
+    data.insert("triggerEvent".to_owned(), json!(trigger.as_str()));
+    data.insert("createdAt".to_owned(), json!(created_at));
+    crate::template::render(template, &Value::Object(data))
+}
+
 /// The built-in example data for a trigger (`fixtures/payloads/`), where calsim has one.
 pub fn built_in(trigger: TriggerEvent) -> Option<&'static str> {
     match trigger {

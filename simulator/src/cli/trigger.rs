@@ -41,6 +41,9 @@ pub struct Trigger {
     /// `createdAt` (ISO 8601); default: now. With --payload the body is reproducible.
     #[arg(long)]
     created_at: Option<String>,
+    /// A payloadTemplate file, rendered as Cal.com renders it (Handlebars, JSON or form).
+    #[arg(long)]
+    template: Option<PathBuf>,
 }
 
 /// Send Cal.com's test delivery (`PING`).
@@ -74,8 +77,20 @@ impl Trigger {
             }
             None => payload::iso_string(jiff::Timestamp::now()),
         };
-        let body = payload::build_body(self.trigger, &created_at, data);
-        send(&self.target, body).await
+        let (body, content_type) = match &self.template {
+            Some(path) => {
+                let template = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read --template {}", path.display()))?;
+                let rendered =
+                    payload::build_templated_body(&template, self.trigger, &created_at, data)?;
+                (rendered.body, rendered.content_type)
+            }
+            None => (
+                payload::build_body(self.trigger, &created_at, data),
+                delivery::JSON,
+            ),
+        };
+        send(&self.target, body, content_type).await
     }
 }
 
@@ -87,16 +102,16 @@ impl Ping {
             &payload::iso_string(now),
             payload::ping_data(now),
         );
-        send(&self.target, body).await
+        send(&self.target, body, delivery::JSON).await
     }
 }
 
-async fn send(target: &Target, body: String) -> anyhow::Result<u8> {
+async fn send(target: &Target, body: String, content_type: &'static str) -> anyhow::Result<u8> {
     let timeout = Duration::from_millis(target.timeout_ms);
     let outgoing = Outgoing::signed(
         &target.to,
         body,
-        delivery::JSON,
+        content_type,
         target.secret.as_deref(),
         !target.no_version_header,
     );
