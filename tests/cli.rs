@@ -745,3 +745,27 @@ fn trigger_with_a_template_sends_the_rendered_body_with_its_content_type() {
         .contains(r#""organizer":[object Object]"#));
     std::fs::remove_file(record).unwrap();
 }
+
+#[test]
+fn check_webhook_consumer_passes_calsim_receive() {
+    let receiver = spawn_server("receive", &["--secret", "s3cret"], &[]);
+
+    let output = calsim(
+        &[
+            "check",
+            "webhook-consumer",
+            "--url",
+            &format!("{}/hook", receiver.url),
+            "--secret",
+            "s3cret",
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).ends_with("13 passed, 0 failed\n"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -8,6 +8,7 @@
 
 pub mod app_credential;
 pub mod sync_endpoint;
+pub mod webhook_consumer;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use calsim::check::{app_credential, sync_endpoint, Report};
+use calsim::check::{app_credential, sync_endpoint, webhook_consumer, Report};
 use calsim::zod::ZodVersion;
 use calsim::{Config, Profile};
 
@@ -36,6 +36,18 @@ enum Suite {
     SyncEndpoint(SyncEndpoint),
     /// Push every good and bad case to a Cal.com-compatible app-credential endpoint.
     AppCredential(AppCredential),
+    /// Send a webhook endpoint valid and tampered Cal.com deliveries.
+    WebhookConsumer(WebhookConsumer),
+}
+
+#[derive(Debug, clap::Args)]
+struct WebhookConsumer {
+    /// The consumer's URL, as stored in the subscription.
+    #[arg(long)]
+    url: String,
+    /// The subscription's secret.
+    #[arg(long)]
+    secret: String,
 }
 
 /// How Cal.com is set up towards the target (defaults: Cal.com's env vars, else calsim's).
@@ -146,6 +158,14 @@ impl CheckCommand {
                     timeout,
                 };
                 app_credential::run(&target).await?
+            }
+            Suite::WebhookConsumer(suite) => {
+                let target = webhook_consumer::WebhookConsumerTarget {
+                    url: suite.url,
+                    secret: suite.secret,
+                    timeout,
+                };
+                webhook_consumer::run(&target).await?
             }
         };
         print(&report, self.format)?;
