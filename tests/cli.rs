@@ -764,7 +764,7 @@ fn check_webhook_consumer_passes_calsim_receive() {
 
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(
-        stdout(&output).ends_with("13 passed, 0 failed\n"),
+        stdout(&output).ends_with("30 passed, 0 failed\n"),
         "{}",
         stdout(&output)
     );

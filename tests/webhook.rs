@@ -108,20 +108,97 @@ fn the_organizer_gets_a_utc_offset_only_with_a_time_zone_and_every_attendee_gets
     );
 }
 
+fn example(trigger: TriggerEvent) -> serde_json::Map<String, Value> {
+    data(Value::from(
+        calsim::js_value::JsValue::parse(calsim::payload::built_in(trigger).unwrap()).unwrap(),
+    ))
+}
+
 #[test]
-fn the_booking_created_example_body_is_reviewed() {
-    let example = calsim::payload::built_in(TriggerEvent::BookingCreated).unwrap();
-    let data = data(Value::from(
-        calsim::js_value::JsValue::parse(example).unwrap(),
-    ));
+fn every_triggers_default_body_is_reviewed() {
+    for trigger in TriggerEvent::ALL
+        .iter()
+        .copied()
+        .filter(|trigger| *trigger != TriggerEvent::Ping)
+    {
+        let body = build_body(trigger, "2024-01-01T00:00:00.000Z", example(trigger));
+
+        let parsed: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["triggerEvent"], trigger.as_str());
+        insta::assert_snapshot!(trigger.as_str(), body);
+    }
+}
+
+#[test]
+fn form_submitted_copies_response_values_to_the_top_level_first() {
+    let body = build_body(
+        TriggerEvent::FormSubmitted,
+        "2024-01-01T00:00:00.000Z",
+        example(TriggerEvent::FormSubmitted),
+    );
+
+    assert!(body.starts_with(r#"{"Name":"Guest User","Email":"guest@example.com","Company size":"11-50","triggerEvent":"FORM_SUBMITTED","createdAt":"#), "{body}");
+}
+
+#[test]
+fn a_root_copy_cannot_override_the_known_keys() {
+    let data = data(
+        json!({"responses": {"triggerEvent": {"value": "spoofed"}, "createdAt": {"value": "then"}}}),
+    );
 
     let body = build_body(
-        TriggerEvent::BookingCreated,
+        TriggerEvent::FormSubmitted,
         "2024-01-01T00:00:00.000Z",
         data,
     );
 
-    insta::assert_snapshot!(body);
+    assert!(
+        body.starts_with(
+            r#"{"triggerEvent":"FORM_SUBMITTED","createdAt":"2024-01-01T00:00:00.000Z","payload":"#
+        ),
+        "{body}"
+    );
+}
+
+#[test]
+fn meeting_bodies_are_flat_and_generic_ones_are_not_prepared() {
+    let meeting = build_body(
+        TriggerEvent::MeetingEnded,
+        "2024-01-01T00:00:00.000Z",
+        example(TriggerEvent::MeetingEnded),
+    );
+    let no_show = build_body(
+        TriggerEvent::AfterGuestsCalVideoNoShow,
+        "2024-01-01T00:00:00.000Z",
+        example(TriggerEvent::AfterGuestsCalVideoNoShow),
+    );
+
+    assert!(
+        meeting.starts_with(
+            r#"{"triggerEvent":"MEETING_ENDED","id":100,"uid":"calsim-booking-uid-1","#
+        ),
+        "{meeting}"
+    );
+    assert!(!meeting.contains(r#""payload":"#));
+    assert!(
+        !no_show.contains("utcOffset"),
+        "sendGenericWebhookPayload adds no utcOffset: {no_show}"
+    );
+}
+
+#[test]
+fn meeting_triggers_ignore_templates() {
+    let rendered = calsim::payload::build_templated_body(
+        r#"{"x":"{{uid}}"}"#,
+        TriggerEvent::MeetingStarted,
+        "2024-01-01T00:00:00.000Z",
+        example(TriggerEvent::MeetingStarted),
+    )
+    .unwrap();
+
+    assert!(rendered
+        .body
+        .starts_with(r#"{"triggerEvent":"MEETING_STARTED","id":100"#));
 }
 
 async fn subscriber(status: u16) -> MockServer {

@@ -109,43 +109,138 @@ pub fn default_body(trigger: TriggerEvent, created_at: &str, payload: &Value) ->
         .to_string()
 }
 
-/// The whole default body for event data as Cal.com holds it: [`prepare`], then
-/// [`default_body`].
-pub fn build_body(trigger: TriggerEvent, created_at: &str, mut data: Map<String, Value>) -> String {
-    prepare(&mut data);
-    default_body(trigger, created_at, &Value::Object(data))
+/// Which of Cal.com's builders sends a trigger, which decides the body's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyShape {
+    /// `sendPayload`: [`prepare`], then `{triggerEvent, createdAt, payload}`.
+    Booking,
+    /// `sendGenericWebhookPayload`: `{...rootData, triggerEvent, createdAt, payload}`,
+    /// data as given (FORM_SUBMITTED copies its response values to the top level).
+    Generic,
+    /// The scheduled MEETING_STARTED/ENDED path: `{triggerEvent, ...booking}`, flat
+    /// ([?] newer builders wrap it; the docs and the scheduled path send it flat).
+    FlatMeeting,
 }
 
-/// A templated body: [`prepare`], then the template rendered with
-/// `{...data, triggerEvent, createdAt}` as Cal.com's `sendPayload` does.
+impl BodyShape {
+    /// The shape Cal.com uses for a trigger (`shared/spec/webhooks.md` §1.3, §1.4, §2.3).
+    pub fn of(trigger: TriggerEvent) -> Self {
+        use TriggerEvent::*;
+        match trigger {
+            MeetingStarted | MeetingEnded => BodyShape::FlatMeeting,
+            FormSubmitted
+            | FormSubmittedNoEvent
+            | RoutingFormFallbackHit
+            | InstantMeeting
+            | AfterHostsCalVideoNoShow
+            | AfterGuestsCalVideoNoShow
+            | WrongAssignmentReport => BodyShape::Generic,
+            _ => BodyShape::Booking,
+        }
+    }
+}
+
+/// The body Cal.com sends for event data, in the trigger's [`BodyShape`].
+pub fn build_body(trigger: TriggerEvent, created_at: &str, mut data: Map<String, Value>) -> String {
+    match BodyShape::of(trigger) {
+        BodyShape::Booking => {
+            prepare(&mut data);
+            default_body(trigger, created_at, &Value::Object(data))
+        }
+        BodyShape::Generic => Value::Object(generic_body(trigger, created_at, data)).to_string(),
+        BodyShape::FlatMeeting => {
+            let mut body = Map::new();
+            body.insert("triggerEvent".to_owned(), json!(trigger.as_str()));
+            body.extend(data);
+            Value::Object(body).to_string()
+        }
+    }
+}
+
+/// `{...rootData, triggerEvent, createdAt, payload}`: the root copies come first and
+/// cannot override the three known keys (an existing key keeps its place).
+fn generic_body(
+    trigger: TriggerEvent,
+    created_at: &str,
+    data: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut body = Map::new();
+    if trigger == TriggerEvent::FormSubmitted {
+        if let Some(Value::Object(responses)) = data.get("responses") {
+            for (field, response) in responses {
+                body.insert(
+                    field.clone(),
+                    response.get("value").cloned().unwrap_or(Value::Null),
+                );
+            }
+        }
+    }
+    body.insert("triggerEvent".to_owned(), json!(trigger.as_str()));
+    body.insert("createdAt".to_owned(), json!(created_at));
+    body.insert("payload".to_owned(), Value::Object(data));
+    body
+}
+
+/// A templated body. Booking-style triggers render `{...data, triggerEvent, createdAt}`
+/// after [`prepare`]; generic ones render with the whole default body as context (PR
+/// #25719; older Cal.com ignored templates there); MEETING_STARTED/ENDED ignore templates.
 pub fn build_templated_body(
     template: &str,
     trigger: TriggerEvent,
     created_at: &str,
     mut data: Map<String, Value>,
 ) -> Result<crate::template::Rendered, crate::template::TemplateError> {
-    prepare(&mut data);
-    data.insert("triggerEvent".to_owned(), json!(trigger.as_str()));
-    data.insert("createdAt".to_owned(), json!(created_at));
-    crate::template::render(template, &Value::Object(data))
+    let context = match BodyShape::of(trigger) {
+        BodyShape::FlatMeeting => {
+            return Ok(crate::template::Rendered {
+                content_type: crate::delivery::JSON,
+                body: build_body(trigger, created_at, data),
+            })
+        }
+        BodyShape::Generic => generic_body(trigger, created_at, data),
+        BodyShape::Booking => {
+            prepare(&mut data);
+            data.insert("triggerEvent".to_owned(), json!(trigger.as_str()));
+            data.insert("createdAt".to_owned(), json!(created_at));
+            data
+        }
+    };
+    crate::template::render(template, &Value::Object(context))
 }
 
-/// The built-in example data for a trigger (`fixtures/payloads/`), where calsim has one.
+/// The built-in example data for a trigger (`fixtures/payloads/`); `None` for PING, whose
+/// data is [`ping_data`].
 pub fn built_in(trigger: TriggerEvent) -> Option<&'static str> {
-    match trigger {
-        TriggerEvent::BookingCreated => {
-            Some(include_str!("../../fixtures/payloads/BOOKING_CREATED.json"))
-        }
-        TriggerEvent::BookingCancelled => Some(include_str!(
-            "../../fixtures/payloads/BOOKING_CANCELLED.json"
-        )),
-        TriggerEvent::BookingRescheduled => Some(include_str!(
-            "../../fixtures/payloads/BOOKING_RESCHEDULED.json"
-        )),
-        TriggerEvent::BookingNoShowUpdated => Some(include_str!(
-            "../../fixtures/payloads/BOOKING_NO_SHOW_UPDATED.json"
-        )),
-        _ => None,
+    macro_rules! fixtures {
+        ($($variant:ident => $file:literal,)*) => {
+            match trigger {
+                $(TriggerEvent::$variant => Some(include_str!(concat!("../../fixtures/payloads/", $file, ".json"))),)*
+                TriggerEvent::Ping => None,
+            }
+        };
+    }
+    fixtures! {
+        BookingCreated => "BOOKING_CREATED",
+        BookingPaymentInitiated => "BOOKING_PAYMENT_INITIATED",
+        BookingPaid => "BOOKING_PAID",
+        BookingRescheduled => "BOOKING_RESCHEDULED",
+        BookingRequested => "BOOKING_REQUESTED",
+        BookingCancelled => "BOOKING_CANCELLED",
+        BookingRejected => "BOOKING_REJECTED",
+        BookingNoShowUpdated => "BOOKING_NO_SHOW_UPDATED",
+        FormSubmitted => "FORM_SUBMITTED",
+        MeetingEnded => "MEETING_ENDED",
+        MeetingStarted => "MEETING_STARTED",
+        RecordingReady => "RECORDING_READY",
+        InstantMeeting => "INSTANT_MEETING",
+        RecordingTranscriptionGenerated => "RECORDING_TRANSCRIPTION_GENERATED",
+        OooCreated => "OOO_CREATED",
+        AfterHostsCalVideoNoShow => "AFTER_HOSTS_CAL_VIDEO_NO_SHOW",
+        AfterGuestsCalVideoNoShow => "AFTER_GUESTS_CAL_VIDEO_NO_SHOW",
+        FormSubmittedNoEvent => "FORM_SUBMITTED_NO_EVENT",
+        RoutingFormFallbackHit => "ROUTING_FORM_FALLBACK_HIT",
+        DelegationCredentialError => "DELEGATION_CREDENTIAL_ERROR",
+        WrongAssignmentReport => "WRONG_ASSIGNMENT_REPORT",
     }
 }
 
