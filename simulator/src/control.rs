@@ -36,6 +36,8 @@ pub fn router() -> Router<Arc<Calcom>> {
         .route("/clock", get(show_clock))
         .route("/clock/advance", post(advance_clock))
         .route("/reset", post(reset))
+        .route("/subscriptions", get(list_subscriptions))
+        .route("/events", post(fire_event))
 }
 
 /// A control-API error: `{"error": ..., "hint": ...}`.
@@ -95,7 +97,9 @@ async fn index() -> Answer {
             "GET|DELETE /_calsim/journal[?surface=app-credential|api-v1-credential-sync|pull]",
             "GET /_calsim/clock",
             "POST /_calsim/clock/advance",
-            "POST /_calsim/reset"
+            "POST /_calsim/reset",
+            "GET /_calsim/subscriptions",
+            "POST /_calsim/events"
         ]
     }))
 }
@@ -325,4 +329,60 @@ async fn advance_clock(State(calcom): State<Arc<Calcom>>, text: String) -> Answe
 async fn reset(State(calcom): State<Arc<Calcom>>) -> Answer {
     calcom.reset();
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_subscriptions(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.store.subscriptions(None))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewEvent {
+    trigger: crate::trigger::TriggerEvent,
+    user_id: Option<i64>,
+    event_type_id: Option<i64>,
+    organization_id: Option<i64>,
+    oauth_client_id: Option<String>,
+    data: Option<serde_json::Map<String, Value>>,
+    created_at: Option<String>,
+}
+
+const EVENT_HINT: &str = r#"send {"trigger": "BOOKING_CREATED", "userId": 1, "eventTypeId": 1, "organizationId": 1, "data": {...}}; without "data" calsim's example data for the trigger is used"#;
+
+async fn fire_event(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let new: NewEvent = body(&text, EVENT_HINT)?;
+    let data = match new.data {
+        Some(data) => data,
+        None => crate::payload::built_in(new.trigger)
+            .and_then(
+                |example| match crate::js_value::JsValue::parse(example).map(Value::from) {
+                    Ok(Value::Object(data)) => Some(data),
+                    _ => None,
+                },
+            )
+            .ok_or_else(|| {
+                ControlError::bad_request(
+                    format!("no example data for {}", new.trigger),
+                    EVENT_HINT,
+                )
+            })?,
+    };
+    let scopes: Vec<crate::subscription::Scope> = [
+        new.user_id.map(crate::subscription::Scope::User),
+        new.event_type_id.map(crate::subscription::Scope::EventType),
+        new.organization_id
+            .map(crate::subscription::Scope::Organization),
+        new.oauth_client_id
+            .map(crate::subscription::Scope::OAuthClient),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let event = crate::dispatch::Event {
+        trigger: new.trigger,
+        scopes,
+        data,
+        created_at: new.created_at,
+    };
+    ok(crate::dispatch::dispatch(&calcom, event).await)
 }

@@ -41,6 +41,7 @@
 
 mod answer;
 pub mod api_v1;
+pub mod api_v2;
 pub mod app_credential;
 pub mod calcom;
 pub mod catalog;
@@ -50,6 +51,7 @@ pub mod config;
 mod control;
 pub mod crypto;
 pub mod delivery;
+pub mod dispatch;
 pub mod error;
 pub mod http_client;
 pub mod journal;
@@ -66,6 +68,7 @@ mod server;
 pub mod signing;
 pub mod simulator;
 pub mod store;
+pub mod subscription;
 pub mod template;
 pub mod trigger;
 pub mod zod;

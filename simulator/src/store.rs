@@ -12,6 +12,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{self, App, AppMetadata};
+use crate::subscription::{Scope, Subscription};
 
 /// Cal.com's API key prefix (`API_KEY_PREFIX || "cal_"`).
 pub const API_KEY_PREFIX: &str = "cal_";
@@ -98,6 +99,44 @@ pub enum ApiKeyLookup {
     Valid(User),
 }
 
+/// An event type: webhooks can be scoped to it; its owner manages them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventType {
+    /// Primary key.
+    pub id: i64,
+    /// The owner.
+    pub user_id: i64,
+    /// URL slug (the payload's `type`).
+    pub slug: String,
+    /// Title.
+    pub title: String,
+}
+
+/// An organization (a team whose id is the `orgId`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    /// The org id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Users with the ORG_ADMIN role.
+    pub admins: Vec<i64>,
+}
+
+/// A platform OAuth client (`x-cal-client-id` / `x-cal-secret-key`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthClient {
+    /// The client id.
+    pub id: String,
+    /// The client secret (compared in constant time).
+    pub secret: String,
+    /// The organization that owns it.
+    pub organization_id: i64,
+}
+
 #[derive(Clone, Debug, Default)]
 struct Tables {
     users: BTreeMap<i64, User>,
@@ -106,6 +145,10 @@ struct Tables {
     metadata: BTreeMap<String, Arc<AppMetadata>>,
     credentials: BTreeMap<i64, Credential>,
     next_credential_id: i64,
+    event_types: BTreeMap<i64, EventType>,
+    organizations: BTreeMap<i64, Organization>,
+    oauth_clients: BTreeMap<String, OAuthClient>,
+    subscriptions: Vec<Subscription>,
 }
 
 /// The in-memory database. Cheap to share behind an `Arc`.
@@ -125,6 +168,10 @@ pub struct Store {
 impl Store {
     /// The seeded API key of user 2, a non-admin.
     pub const USER_API_KEY: &'static str = "cal_calsim_user_key";
+    /// The seeded platform OAuth client id (organization 1).
+    pub const OAUTH_CLIENT_ID: &'static str = "calsim-oauth-client";
+    /// Its secret.
+    pub const OAUTH_CLIENT_SECRET: &'static str = "calsim-oauth-client-secret";
 
     /// An empty database.
     pub fn empty() -> Self {
@@ -167,6 +214,126 @@ impl Store {
         for (app, metadata) in catalog::common_apps() {
             self.put_app(app, Some(metadata));
         }
+        let mut tables = self.write();
+        for (id, user_id, slug, title) in [
+            (1, 1, "30min", "30 Min Meeting"),
+            (2, 1, "60min", "60 Min Meeting"),
+            (3, 2, "15min", "15 Min Meeting"),
+        ] {
+            tables.event_types.insert(
+                id,
+                EventType {
+                    id,
+                    user_id,
+                    slug: slug.to_owned(),
+                    title: title.to_owned(),
+                },
+            );
+        }
+        tables.organizations.insert(
+            1,
+            Organization {
+                id: 1,
+                name: "Calsim Org".to_owned(),
+                admins: vec![1],
+            },
+        );
+        tables.oauth_clients.insert(
+            Self::OAUTH_CLIENT_ID.to_owned(),
+            OAuthClient {
+                id: Self::OAUTH_CLIENT_ID.to_owned(),
+                secret: Self::OAUTH_CLIENT_SECRET.to_owned(),
+                organization_id: 1,
+            },
+        );
+    }
+
+    /// An event type.
+    pub fn event_type(&self, id: i64) -> Option<EventType> {
+        self.read().event_types.get(&id).cloned()
+    }
+
+    /// Adds or replaces an event type.
+    pub fn put_event_type(&self, event_type: EventType) {
+        self.write().event_types.insert(event_type.id, event_type);
+    }
+
+    /// An organization.
+    pub fn organization(&self, id: i64) -> Option<Organization> {
+        self.read().organizations.get(&id).cloned()
+    }
+
+    /// A platform OAuth client.
+    pub fn oauth_client(&self, id: &str) -> Option<OAuthClient> {
+        self.read().oauth_clients.get(id).cloned()
+    }
+
+    /// Subscriptions, oldest first, optionally of one scope.
+    pub fn subscriptions(&self, scope: Option<&Scope>) -> Vec<Subscription> {
+        self.read()
+            .subscriptions
+            .iter()
+            .filter(|subscription| scope.is_none_or(|scope| subscription.scope == *scope))
+            .cloned()
+            .collect()
+    }
+
+    /// One subscription.
+    pub fn subscription(&self, id: &str) -> Option<Subscription> {
+        self.read()
+            .subscriptions
+            .iter()
+            .find(|subscription| subscription.id == id)
+            .cloned()
+    }
+
+    /// Adds a subscription unless its scope already has one for the same URL (Cal.com's
+    /// unique constraint); returns whether it was added.
+    pub fn add_subscription(&self, subscription: Subscription) -> bool {
+        let mut tables = self.write();
+        let duplicate = tables.subscriptions.iter().any(|existing| {
+            existing.scope == subscription.scope
+                && existing.subscriber_url == subscription.subscriber_url
+        });
+        if !duplicate {
+            tables.subscriptions.push(subscription);
+        }
+        !duplicate
+    }
+
+    /// Changes a subscription under one lock.
+    pub fn update_subscription(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut Subscription),
+    ) -> Option<Subscription> {
+        let mut tables = self.write();
+        let subscription = tables
+            .subscriptions
+            .iter_mut()
+            .find(|subscription| subscription.id == id)?;
+        change(subscription);
+        Some(subscription.clone())
+    }
+
+    /// Removes a subscription.
+    pub fn delete_subscription(&self, id: &str) -> Option<Subscription> {
+        let mut tables = self.write();
+        let index = tables
+            .subscriptions
+            .iter()
+            .position(|subscription| subscription.id == id)?;
+        Some(tables.subscriptions.remove(index))
+    }
+
+    /// Removes every subscription of a scope; returns how many.
+    pub fn delete_subscriptions(&self, scope: &Scope) -> usize {
+        let mut tables = self.write();
+        let before = tables.subscriptions.len();
+        tables
+            .subscriptions
+            .retain(|subscription| subscription.scope != *scope);
+        before - tables.subscriptions.len()
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Tables> {

@@ -1,0 +1,117 @@
+//! One event to every subscription in scope: the event-to-delivery pipeline.
+//!
+//! ```text
+//! Event --payload--> body (default, template, flat) --signing--> Outgoing --delivery--> Attempt --journal
+//! ```
+//! Each active subscription whose scope matches and whose triggers contain the event
+//! gets its own request, with its own secret and template; all are sent in parallel,
+//! once each, as Cal.com's `Promise.allSettled` does (`shared/spec/webhooks.md` §1.6, §1.8).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::calcom::Calcom;
+use crate::delivery::{self, Attempt, Outgoing};
+use crate::payload;
+use crate::subscription::Scope;
+use crate::trigger::TriggerEvent;
+
+/// Something that happened, before any bytes exist.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// The trigger.
+    pub trigger: TriggerEvent,
+    /// The scopes it happens in (the organizer, the event type, the organization…).
+    pub scopes: Vec<Scope>,
+    /// The event data as Cal.com holds it before sending.
+    pub data: Map<String, Value>,
+    /// `createdAt`; default: the simulator's clock now.
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+/// One subscription's delivery of an event.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dispatched {
+    /// The subscription.
+    pub subscription_id: String,
+    /// Where it went.
+    pub subscriber_url: String,
+    /// What happened (no attempt when the template does not compile: Cal.com throws).
+    pub attempt: Option<Attempt>,
+    /// Why nothing was sent.
+    pub error: Option<String>,
+}
+
+/// Sends an event to every matching subscription in parallel and journals each attempt.
+pub async fn dispatch(calcom: &Arc<Calcom>, event: Event) -> Vec<Dispatched> {
+    let created_at = event.created_at.clone().unwrap_or_else(|| {
+        payload::iso_string(
+            jiff::Timestamp::from_millisecond(calcom.clock.now_ms())
+                .unwrap_or_else(|_| jiff::Timestamp::now()),
+        )
+    });
+    let config = calcom.config();
+    let version_header = config.profile == crate::Profile::Current;
+    let mut sends = tokio::task::JoinSet::new();
+    for subscription in calcom.store.subscriptions(None) {
+        if !subscription.receives(event.trigger, &event.scopes) {
+            continue;
+        }
+        let rendered = match &subscription.payload_template {
+            Some(template) => payload::build_templated_body(
+                template,
+                event.trigger,
+                &created_at,
+                event.data.clone(),
+            )
+            .map(|rendered| (rendered.body, rendered.content_type)),
+            None => Ok((
+                payload::build_body(event.trigger, &created_at, event.data.clone()),
+                delivery::JSON,
+            )),
+        };
+        let calcom = Arc::clone(calcom);
+        let timeout = config.pull_timeout;
+        sends.spawn(async move {
+            match rendered {
+                Ok((body, content_type)) => {
+                    let outgoing = Outgoing::signed(
+                        &subscription.subscriber_url,
+                        body,
+                        content_type,
+                        subscription.secret.as_deref(),
+                        version_header,
+                    );
+                    let attempt =
+                        delivery::deliver(&calcom.http, &outgoing, timeout, Some(&calcom.journal))
+                            .await;
+                    Dispatched {
+                        subscription_id: subscription.id,
+                        subscriber_url: subscription.subscriber_url,
+                        attempt: Some(attempt),
+                        error: None,
+                    }
+                }
+                Err(error) => Dispatched {
+                    subscription_id: subscription.id,
+                    subscriber_url: subscription.subscriber_url,
+                    attempt: None,
+                    error: Some(error.to_string()),
+                },
+            }
+        });
+    }
+    let mut dispatched = Vec::new();
+    while let Some(done) = sends.join_next().await {
+        if let Ok(done) = done {
+            dispatched.push(done);
+        }
+    }
+    dispatched.sort_by(|a, b| a.subscription_id.cmp(&b.subscription_id));
+    dispatched
+}
