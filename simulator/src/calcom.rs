@@ -34,8 +34,10 @@ pub struct Calcom {
     pub journal: Journal,
     /// The clock token expiry is judged by.
     pub clock: Clock,
-    /// The client pulls are sent with.
+    /// The client pulls and webhooks are sent with.
     pub http: reqwest::Client,
+    /// Time-based triggers waiting for the clock.
+    pub scheduler: crate::scheduler::Scheduler,
 }
 
 impl Calcom {
@@ -47,6 +49,7 @@ impl Calcom {
             config: RwLock::new(Arc::new(config)),
             journal: Journal::default(),
             clock: Clock::default(),
+            scheduler: crate::scheduler::Scheduler::default(),
         })
     }
 
@@ -72,6 +75,7 @@ impl Calcom {
         self.store.reset(&self.config().admin_api_key);
         self.journal.clear();
         self.clock.reset();
+        self.scheduler.clear();
     }
 }
 

@@ -37,6 +37,9 @@ pub fn router() -> Router<Arc<Calcom>> {
         .route("/clock/advance", post(advance_clock))
         .route("/reset", post(reset))
         .route("/subscriptions", get(list_subscriptions))
+        .route("/bookings", get(list_bookings).post(create_booking))
+        .route("/bookings/{uid}/{step}", post(booking_step))
+        .route("/scheduled", get(list_scheduled))
         .route("/events", post(fire_event))
 }
 
@@ -99,6 +102,9 @@ async fn index() -> Answer {
             "POST /_calsim/clock/advance",
             "POST /_calsim/reset",
             "GET /_calsim/subscriptions",
+            "GET|POST /_calsim/bookings",
+            "POST /_calsim/bookings/{uid}/confirm|reject|cancel|reschedule|pay|no-show",
+            "GET /_calsim/scheduled",
             "POST /_calsim/events"
         ]
     }))
@@ -322,8 +328,10 @@ async fn advance_clock(State(calcom): State<Arc<Calcom>>, text: String) -> Answe
         &text,
         r#"send {"ms": 3600000} to move the clock an hour forward"#,
     )?;
-    calcom.clock.advance_ms(ms);
-    show_clock(State(calcom)).await
+    let dispatched = crate::scheduler::advance(&calcom, ms).await;
+    ok(
+        json!({ "nowMs": calcom.clock.now_ms(), "offsetMs": calcom.clock.offset_ms(), "dispatched": dispatched }),
+    )
 }
 
 async fn reset(State(calcom): State<Arc<Calcom>>) -> Answer {
@@ -385,4 +393,76 @@ async fn fire_event(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
         created_at: new.created_at,
     };
     ok(crate::dispatch::dispatch(&calcom, event).await)
+}
+
+async fn list_bookings(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.store.bookings())
+}
+
+const BOOKING_HINT: &str = r#"send {"eventTypeId": 1, "start": "2030-01-01T10:00:00Z", "lengthMinutes": 30, "requiresConfirmation": false, "price": 0, "attendee": {"name": "A", "email": "a@example.com", "timeZone": "Europe/London"}}"#;
+
+fn lifecycle_error(error: crate::booking::LifecycleError) -> ControlError {
+    use crate::booking::LifecycleError;
+    match error {
+        LifecycleError::WrongState { .. } => ControlError {
+            status: StatusCode::CONFLICT,
+            error: error.to_string(),
+            hint: "GET /_calsim/bookings shows each booking's status",
+        },
+        _ => ControlError::not_found(error.to_string(), BOOKING_HINT),
+    }
+}
+
+async fn create_booking(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let new: crate::booking::NewBooking = body(&text, BOOKING_HINT)?;
+    let step = crate::booking::create(&calcom, new)
+        .await
+        .map_err(lifecycle_error)?;
+    Ok((StatusCode::CREATED, Json(step)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StepInput {
+    reason: Option<String>,
+    start: Option<String>,
+    no_show: Option<bool>,
+}
+
+const STEP_HINT: &str = r#"steps: confirm, reject {"reason"}, cancel {"reason"}, reschedule {"start": ISO}, pay, no-show {"noShow": true}"#;
+
+async fn booking_step(
+    State(calcom): State<Arc<Calcom>>,
+    Path((uid, step)): Path<(String, String)>,
+    text: String,
+) -> Answer {
+    let input: StepInput = if text.trim().is_empty() {
+        StepInput::default()
+    } else {
+        body(&text, STEP_HINT)?
+    };
+    let done = match step.as_str() {
+        "confirm" => crate::booking::confirm(&calcom, &uid).await,
+        "reject" => crate::booking::reject(&calcom, &uid, input.reason).await,
+        "cancel" => crate::booking::cancel(&calcom, &uid, input.reason).await,
+        "reschedule" => {
+            let start = input.start.ok_or_else(|| {
+                ControlError::bad_request("reschedule needs \"start\"", STEP_HINT)
+            })?;
+            crate::booking::reschedule(&calcom, &uid, &start).await
+        }
+        "pay" => crate::booking::pay(&calcom, &uid).await,
+        "no-show" => crate::booking::no_show(&calcom, &uid, input.no_show.unwrap_or(true)).await,
+        other => {
+            return Err(ControlError::not_found(
+                format!("no booking step `{other}`"),
+                STEP_HINT,
+            ))
+        }
+    };
+    ok(done.map_err(lifecycle_error)?)
+}
+
+async fn list_scheduled(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.scheduler.pending())
 }

@@ -57,7 +57,12 @@ impl SimulatorBuilder {
         let calcom = Calcom::new(self.config);
         let app = calcom::router(Arc::clone(&calcom));
         let refresher = pull::spawn_auto_refresh(Arc::clone(&calcom));
-        let server = Server::start(self.listener, address, app, move || refresher.abort()).await?;
+        let ticker = crate::scheduler::spawn_ticker(Arc::clone(&calcom));
+        let server = Server::start(self.listener, address, app, move || {
+            refresher.abort();
+            ticker.abort();
+        })
+        .await?;
         Ok(Simulator { calcom, server })
     }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::booking::Booking;
 use crate::catalog::{self, App, AppMetadata};
 use crate::subscription::{Scope, Subscription};
 
@@ -123,6 +124,8 @@ pub struct Organization {
     pub name: String,
     /// Users with the ORG_ADMIN role.
     pub admins: Vec<i64>,
+    /// Every member (admins included); their bookings fire the org's webhooks.
+    pub members: Vec<i64>,
 }
 
 /// A platform OAuth client (`x-cal-client-id` / `x-cal-secret-key`).
@@ -149,6 +152,8 @@ struct Tables {
     organizations: BTreeMap<i64, Organization>,
     oauth_clients: BTreeMap<String, OAuthClient>,
     subscriptions: Vec<Subscription>,
+    bookings: Vec<Booking>,
+    next_booking_id: i64,
 }
 
 /// The in-memory database. Cheap to share behind an `Arc`.
@@ -236,6 +241,7 @@ impl Store {
                 id: 1,
                 name: "Calsim Org".to_owned(),
                 admins: vec![1],
+                members: vec![1, 2, 3],
             },
         );
         tables.oauth_clients.insert(
@@ -263,9 +269,54 @@ impl Store {
         self.read().organizations.get(&id).cloned()
     }
 
+    /// The organizations a user belongs to.
+    pub fn organizations_of(&self, user_id: i64) -> Vec<i64> {
+        self.read()
+            .organizations
+            .values()
+            .filter(|organization| organization.members.contains(&user_id))
+            .map(|organization| organization.id)
+            .collect()
+    }
+
     /// A platform OAuth client.
     pub fn oauth_client(&self, id: &str) -> Option<OAuthClient> {
         self.read().oauth_clients.get(id).cloned()
+    }
+
+    /// Adds a booking, giving it the next id and a uid; returns it.
+    pub fn add_booking(&self, mut booking: Booking) -> Booking {
+        let mut tables = self.write();
+        tables.next_booking_id += 1;
+        booking.id = 99 + tables.next_booking_id;
+        booking.uid = format!("calsim-booking-{}", booking.id);
+        tables.bookings.push(booking.clone());
+        booking
+    }
+
+    /// A booking by uid.
+    pub fn booking(&self, uid: &str) -> Option<Booking> {
+        self.read()
+            .bookings
+            .iter()
+            .find(|booking| booking.uid == uid)
+            .cloned()
+    }
+
+    /// Every booking, oldest first.
+    pub fn bookings(&self) -> Vec<Booking> {
+        self.read().bookings.clone()
+    }
+
+    /// Changes a booking under one lock.
+    pub fn update_booking(&self, uid: &str, change: impl FnOnce(&mut Booking)) -> Option<Booking> {
+        let mut tables = self.write();
+        let booking = tables
+            .bookings
+            .iter_mut()
+            .find(|booking| booking.uid == uid)?;
+        change(booking);
+        Some(booking.clone())
     }
 
     /// Subscriptions, oldest first, optionally of one scope.

@@ -1,0 +1,103 @@
+//! Time-based work on the simulator's clock: MEETING_STARTED at a booking's start,
+//! MEETING_ENDED at its end. Jobs run when the clock passes their time — in real time
+//! (a background tick) or at once when a test moves the clock forward.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::calcom::Calcom;
+use crate::dispatch::Dispatched;
+use crate::trigger::TriggerEvent;
+
+/// A trigger due for a booking at a time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    /// When, epoch ms on the simulator's clock.
+    pub due_ms: i64,
+    /// MEETING_STARTED or MEETING_ENDED.
+    pub trigger: TriggerEvent,
+    /// The booking.
+    pub booking_uid: String,
+}
+
+/// The pending jobs.
+#[derive(Debug, Default)]
+pub struct Scheduler {
+    jobs: Mutex<Vec<Job>>,
+    /// Held while jobs are taken and sent, so a clock move and the ticker never split them.
+    runner: tokio::sync::Mutex<()>,
+}
+
+impl Scheduler {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Adds a job.
+    pub fn schedule(&self, job: Job) {
+        self.lock().push(job);
+    }
+
+    /// Drops a booking's jobs (cancelled or rescheduled).
+    pub fn unschedule(&self, booking_uid: &str) {
+        self.lock().retain(|job| job.booking_uid != booking_uid);
+    }
+
+    /// The pending jobs, soonest first.
+    pub fn pending(&self) -> Vec<Job> {
+        let mut jobs = self.lock().clone();
+        jobs.sort_by_key(|job| job.due_ms);
+        jobs
+    }
+
+    /// Forgets every job.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn take_due(&self, now_ms: i64) -> Vec<Job> {
+        let mut jobs = self.lock();
+        let (due, later): (Vec<Job>, Vec<Job>) =
+            jobs.drain(..).partition(|job| job.due_ms <= now_ms);
+        *jobs = later;
+        let mut due = due;
+        due.sort_by_key(|job| job.due_ms);
+        due
+    }
+}
+
+/// Runs every job whose time has come, in time order, each sent once.
+pub async fn run_due(calcom: &Arc<Calcom>) -> Vec<Dispatched> {
+    let _running = calcom.scheduler.runner.lock().await;
+    run_locked(calcom).await
+}
+
+/// Moves the clock forward and runs what became due, as one step.
+pub async fn advance(calcom: &Arc<Calcom>, ms: i64) -> Vec<Dispatched> {
+    let _running = calcom.scheduler.runner.lock().await;
+    calcom.clock.advance_ms(ms);
+    run_locked(calcom).await
+}
+
+async fn run_locked(calcom: &Arc<Calcom>) -> Vec<Dispatched> {
+    let mut dispatched = Vec::new();
+    for job in calcom.scheduler.take_due(calcom.clock.now_ms()) {
+        dispatched.extend(crate::booking::fire_meeting(calcom, &job).await);
+    }
+    dispatched
+}
+
+/// Runs due jobs every 100 ms of real time.
+pub fn spawn_ticker(calcom: Arc<Calcom>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            run_due(&calcom).await;
+        }
+    })
+}

@@ -1,0 +1,359 @@
+//! Booking lifecycles: each step fires its trigger to the subscriptions in scope, with
+//! consistent uids and times; meeting triggers follow the simulator's clock.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use calsim::receiver::{Receiver, ReceiverConfig};
+use calsim::Profile;
+use common::{config, send, start};
+use serde_json::{json, Value};
+
+async fn call(
+    simulator: &calsim::Simulator,
+    method: &str,
+    path: &str,
+    auth: &[(&str, &str)],
+    body: Value,
+) -> (u16, Value) {
+    let mut headers = auth.to_vec();
+    headers.push(("content-type", "application/json"));
+    let reply = send(
+        method,
+        &format!("{}{path}", simulator.url()),
+        &headers,
+        body.to_string(),
+    )
+    .await;
+    (
+        reply.status,
+        serde_json::from_str(&reply.body).unwrap_or(Value::String(reply.body)),
+    )
+}
+
+/// A simulator with one all-trigger subscription for user 1 pointing at a receiver.
+async fn subscribed() -> (calsim::Simulator, Receiver) {
+    let simulator = start(config(Profile::Current)).await;
+    let receiver = Receiver::start(
+        ReceiverConfig {
+            secret: Some("s".to_owned()),
+            ..ReceiverConfig::default()
+        },
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    let triggers: Vec<&str> = calsim::trigger::TriggerEvent::ALL
+        .iter()
+        .filter(|trigger| {
+            !matches!(
+                trigger,
+                calsim::trigger::TriggerEvent::Ping
+                    | calsim::trigger::TriggerEvent::DelegationCredentialError
+            )
+        })
+        .map(|trigger| trigger.as_str())
+        .collect();
+    let (status, _) = call(
+        &simulator,
+        "POST",
+        "/v2/webhooks",
+        &[("authorization", "Bearer cal_calsim_admin_key")],
+        json!({"subscriberUrl": format!("{}/hook", receiver.url()), "triggers": triggers, "active": true, "secret": "s"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    (simulator, receiver)
+}
+
+fn received(receiver: &Receiver) -> Vec<Value> {
+    receiver
+        .state()
+        .deliveries()
+        .iter()
+        .map(|delivery| serde_json::from_str(delivery.body.as_deref().unwrap()).unwrap())
+        .collect()
+}
+
+fn triggers(bodies: &[Value]) -> Vec<String> {
+    bodies
+        .iter()
+        .map(|body| body["triggerEvent"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_booking_lifecycle_fires_the_triggers_in_order_with_consistent_uids() {
+    let (simulator, receiver) = subscribed().await;
+
+    let (created, step) = call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 1, "start": "2030-01-01T10:00:00Z", "requiresConfirmation": true}),
+    )
+    .await;
+    let uid = step["booking"]["uid"].as_str().unwrap().to_owned();
+    call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/confirm"),
+        &[],
+        json!({}),
+    )
+    .await;
+    let (_, moved) = call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/reschedule"),
+        &[],
+        json!({"start": "2030-01-02T10:00:00Z"}),
+    )
+    .await;
+    let new_uid = moved["booking"]["uid"].as_str().unwrap().to_owned();
+    call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{new_uid}/no-show"),
+        &[],
+        json!({"noShow": true}),
+    )
+    .await;
+    call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{new_uid}/cancel"),
+        &[],
+        json!({"reason": "changed plans"}),
+    )
+    .await;
+
+    assert_eq!(created, 201);
+    let bodies = received(&receiver);
+    assert_eq!(
+        triggers(&bodies),
+        [
+            "BOOKING_REQUESTED",
+            "BOOKING_CREATED",
+            "BOOKING_RESCHEDULED",
+            "BOOKING_NO_SHOW_UPDATED",
+            "BOOKING_CANCELLED"
+        ]
+    );
+    assert!(receiver
+        .state()
+        .deliveries()
+        .iter()
+        .all(|delivery| delivery.signature == "valid"));
+    assert_eq!(bodies[0]["payload"]["status"], "PENDING");
+    assert_eq!(bodies[0]["payload"]["uid"], uid.as_str());
+    assert_eq!(bodies[1]["payload"]["uid"], uid.as_str());
+    let rescheduled = &bodies[2]["payload"];
+    assert_ne!(new_uid, uid);
+    assert_eq!(rescheduled["uid"], new_uid.as_str());
+    assert_eq!(rescheduled["rescheduleUid"], uid.as_str());
+    assert_eq!(
+        rescheduled["rescheduleStartTime"],
+        "2030-01-01T10:00:00.000Z"
+    );
+    assert_eq!(rescheduled["startTime"], "2030-01-02T10:00:00.000Z");
+    assert_eq!(bodies[3]["payload"]["bookingUid"], new_uid.as_str());
+    assert_eq!(bodies[4]["payload"]["status"], "CANCELLED");
+    assert_eq!(bodies[4]["payload"]["cancellationReason"], "changed plans");
+}
+
+#[tokio::test]
+async fn meeting_triggers_fire_when_the_clock_passes_start_and_end() {
+    let (simulator, receiver) = subscribed().await;
+    let now = simulator.calcom().clock.now_ms();
+    let start =
+        calsim::payload::iso_string(jiff::Timestamp::from_millisecond(now + 3_600_000).unwrap());
+    let (_, step) = call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 1, "start": start, "lengthMinutes": 30}),
+    )
+    .await;
+    let uid = step["booking"]["uid"].as_str().unwrap().to_owned();
+    let (_, scheduled) = call(&simulator, "GET", "/_calsim/scheduled", &[], json!(null)).await;
+
+    let (_, at_start) = call(
+        &simulator,
+        "POST",
+        "/_calsim/clock/advance",
+        &[],
+        json!({"ms": 3_600_000}),
+    )
+    .await;
+    let (_, at_end) = call(
+        &simulator,
+        "POST",
+        "/_calsim/clock/advance",
+        &[],
+        json!({"ms": 30 * 60_000}),
+    )
+    .await;
+
+    assert_eq!(scheduled.as_array().map(Vec::len), Some(2), "{scheduled}");
+    assert!(at_start["dispatched"].is_array(), "{at_start}");
+    assert_eq!(at_start["dispatched"].as_array().unwrap().len(), 1);
+    assert_eq!(at_end["dispatched"].as_array().unwrap().len(), 1);
+    let bodies = received(&receiver);
+    assert_eq!(
+        triggers(&bodies),
+        ["BOOKING_CREATED", "MEETING_STARTED", "MEETING_ENDED"]
+    );
+    assert_eq!(
+        bodies[1]["uid"],
+        uid.as_str(),
+        "meeting bodies are flat booking rows"
+    );
+    assert!(bodies[1].get("payload").is_none());
+}
+
+#[tokio::test]
+async fn cancelling_drops_the_meeting_triggers() {
+    let (simulator, receiver) = subscribed().await;
+    let (_, step) = call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 2, "start": "2031-05-05T09:00:00Z"}),
+    )
+    .await;
+    let uid = step["booking"]["uid"].as_str().unwrap().to_owned();
+
+    call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/cancel"),
+        &[],
+        json!({}),
+    )
+    .await;
+    let (_, scheduled) = call(&simulator, "GET", "/_calsim/scheduled", &[], json!(null)).await;
+    call(
+        &simulator,
+        "POST",
+        "/_calsim/clock/advance",
+        &[],
+        json!({"ms": 10_i64 * 365 * 24 * 3_600_000}),
+    )
+    .await;
+
+    assert_eq!(scheduled, json!([]));
+    assert_eq!(
+        triggers(&received(&receiver)),
+        ["BOOKING_CREATED", "BOOKING_CANCELLED"]
+    );
+}
+
+#[tokio::test]
+async fn a_priced_booking_initiates_payment_then_is_paid() {
+    let (simulator, receiver) = subscribed().await;
+    let (_, step) = call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 1, "start": "2030-03-03T10:00:00Z", "price": 1000}),
+    )
+    .await;
+    let uid = step["booking"]["uid"].as_str().unwrap().to_owned();
+
+    call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/pay"),
+        &[],
+        json!({}),
+    )
+    .await;
+
+    let bodies = received(&receiver);
+    assert_eq!(
+        triggers(&bodies),
+        ["BOOKING_PAYMENT_INITIATED", "BOOKING_PAID"]
+    );
+    assert_eq!(bodies[1]["payload"]["price"], 1000);
+}
+
+#[tokio::test]
+async fn a_step_that_does_not_apply_is_409_with_the_state() {
+    let (simulator, _receiver) = subscribed().await;
+    let (_, step) = call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 1, "start": "2030-01-01T10:00:00Z"}),
+    )
+    .await;
+    let uid = step["booking"]["uid"].as_str().unwrap().to_owned();
+
+    let (status, error) = call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/confirm"),
+        &[],
+        json!({}),
+    )
+    .await;
+    let (missing, _) = call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings/nope/cancel",
+        &[],
+        json!({}),
+    )
+    .await;
+
+    assert_eq!(status, 409);
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("is Accepted; confirm needs PENDING"),
+        "{error}"
+    );
+    assert_eq!(missing, 404);
+}
+
+#[tokio::test]
+async fn bookings_fire_event_type_and_organization_subscriptions_too() {
+    let (simulator, receiver) = subscribed().await;
+    let admin = [("authorization", "Bearer cal_calsim_admin_key")];
+    for path in ["/v2/event-types/1/webhooks", "/v2/organizations/1/webhooks"] {
+        call(&simulator, "POST", path, &admin, json!({"subscriberUrl": format!("{}{path}", receiver.url()), "triggers": ["BOOKING_CREATED"], "active": true, "secret": "s"})).await;
+    }
+
+    call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 1, "start": "2030-01-01T10:00:00Z"}),
+    )
+    .await;
+
+    let mut urls: Vec<String> = receiver
+        .state()
+        .deliveries()
+        .into_iter()
+        .map(|delivery| delivery.url)
+        .collect();
+    urls.sort();
+    assert_eq!(
+        urls,
+        [
+            "/hook",
+            "/v2/event-types/1/webhooks",
+            "/v2/organizations/1/webhooks"
+        ]
+    );
+}
