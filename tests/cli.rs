@@ -769,3 +769,29 @@ fn check_webhook_consumer_passes_calsim_receive() {
         stdout(&output)
     );
 }
+
+#[test]
+fn serve_api_key_authenticates_the_v2_api() {
+    let served = serve(&["--api-key", "cal_my_own_key"], &[]);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let statuses = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut statuses = Vec::new();
+        for key in ["cal_my_own_key", "cal_calsim_admin_key"] {
+            let response = client
+                .get(format!("{}/v2/webhooks", served.url))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap();
+            statuses.push(response.status().as_u16());
+        }
+        statuses
+    });
+
+    assert_eq!(statuses, [200, 401]);
+}

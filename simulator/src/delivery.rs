@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::http_client;
 use crate::journal::{Direction, Journal, NewEntry, RecordedRequest, RecordedResponse, Surface};
-use crate::signing::{self, PAYLOAD_VERSION, SIGNATURE_HEADER, VERSION_HEADER};
+use crate::signing::{self, PAYLOAD_VERSION};
 
 /// JSON bodies (the default, and templates that are JSON).
 pub const JSON: &str = "application/json";
@@ -18,12 +18,12 @@ pub const JSON: &str = "application/json";
 pub const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A signed webhook request, ready to send.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Outgoing {
     /// The subscriber URL, exactly as stored (its query is kept).
     pub url: String,
     /// The request headers, in Cal.com's order, then Node's defaults.
-    pub headers: Vec<(&'static str, String)>,
+    pub headers: HeaderMap,
     /// The body bytes that were signed.
     pub body: Bytes,
 }
@@ -34,8 +34,8 @@ impl Outgoing {
     ///
     /// ```
     /// let outgoing = calsim::delivery::Outgoing::signed("http://127.0.0.1:9/hook?a=1", "{}".into(), calsim::delivery::JSON, None, true);
-    /// assert_eq!(outgoing.headers[1], ("X-Cal-Signature-256", "no-secret-provided".to_owned()));
-    /// assert_eq!(outgoing.headers[2], ("X-Cal-Webhook-Version", "2021-10-20".to_owned()));
+    /// assert_eq!(outgoing.headers["x-cal-signature-256"], "no-secret-provided");
+    /// assert_eq!(outgoing.headers["x-cal-webhook-version"], "2021-10-20");
     /// ```
     pub fn signed(
         url: &str,
@@ -44,18 +44,22 @@ impl Outgoing {
         secret: Option<&str>,
         version_header: bool,
     ) -> Self {
-        let mut headers = vec![
-            ("Content-Type", content_type.to_owned()),
-            (
-                SIGNATURE_HEADER,
-                signing::signature(secret, body.as_bytes()),
-            ),
-        ];
+        let mut headers = HeaderMap::with_capacity(8);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        let signature = signing::signature(secret, body.as_bytes());
+        headers.insert(
+            SIGNATURE,
+            HeaderValue::from_str(&signature).unwrap_or(HeaderValue::from_static("")),
+        );
         if version_header {
-            headers.push((VERSION_HEADER, PAYLOAD_VERSION.to_owned()));
+            headers.insert(VERSION, HeaderValue::from_static(PAYLOAD_VERSION));
         }
-        headers
-            .extend(http_client::NODE_FETCH_HEADERS.map(|(name, value)| (name, value.to_owned())));
+        for (name, value) in http_client::NODE_FETCH_HEADERS {
+            headers.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
         Outgoing {
             url: url.to_owned(),
             headers,
@@ -63,19 +67,23 @@ impl Outgoing {
         }
     }
 
-    fn header_map(&self) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in &self.headers {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                map.append(name, value);
+    /// Replaces the signature header (`None` removes it), for tampered test deliveries.
+    pub fn with_signature(mut self, signature: Option<&str>) -> Self {
+        match signature.and_then(|value| HeaderValue::from_str(value).ok()) {
+            Some(value) => {
+                self.headers.insert(SIGNATURE, value);
+            }
+            None => {
+                self.headers.remove(SIGNATURE);
             }
         }
-        map
+        self
     }
 }
+
+const CONTENT_TYPE: HeaderName = axum::http::header::CONTENT_TYPE;
+const SIGNATURE: HeaderName = HeaderName::from_static("x-cal-signature-256");
+const VERSION: HeaderName = HeaderName::from_static("x-cal-webhook-version");
 
 /// What happened to one delivery.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -102,10 +110,9 @@ pub async fn deliver(
 ) -> Attempt {
     let started_at = time::OffsetDateTime::now_utc();
     let started = Instant::now();
-    let headers = outgoing.header_map();
     let sent = client
         .post(&outgoing.url)
-        .headers(headers.clone())
+        .headers(outgoing.headers.clone())
         .body(outgoing.body.clone())
         .timeout(timeout)
         .send()
@@ -113,7 +120,11 @@ pub async fn deliver(
     let answer = match sent {
         Ok(response) => {
             let status = response.status().as_u16();
-            let response_headers = response.headers().clone();
+            let response_headers = if journal.is_some() {
+                response.headers().clone()
+            } else {
+                HeaderMap::new()
+            };
             match response.bytes().await {
                 Ok(body) => Ok((status, response_headers, body)),
                 Err(error) => Err(http_client::describe_error(&error, timeout)),
@@ -156,7 +167,7 @@ pub async fn deliver(
             request: RecordedRequest::new(
                 "POST",
                 &outgoing.url,
-                &headers,
+                &outgoing.headers,
                 outgoing.body.clone(),
                 &[],
             ),

@@ -46,19 +46,14 @@ impl Sender<'_> {
         content_type: &'static str,
         signature: Option<&str>,
     ) -> Result<u16, String> {
-        let mut outgoing = Outgoing::signed(
+        let outgoing = Outgoing::signed(
             &self.target.url,
             body.to_owned(),
             content_type,
             Some(&self.target.secret),
             true,
-        );
-        match signature {
-            Some(value) => outgoing.headers[1].1 = value.to_owned(),
-            None => {
-                outgoing.headers.remove(1);
-            }
-        }
+        )
+        .with_signature(signature);
         let attempt = delivery::deliver(&self.client, &outgoing, self.target.timeout, None).await;
         attempt
             .status

@@ -35,8 +35,8 @@ pub struct Serve {
     /// The partner's sync endpoint (CALCOM_CREDENTIAL_SYNC_ENDPOINT); enables pulls.
     #[arg(long)]
     sync_endpoint: Option<String>,
-    /// The admin API key accepted by API v1.
-    #[arg(long)]
+    /// The admin API key (user 1) for API v1 `?apiKey=` and API v2 `Authorization: Bearer`.
+    #[arg(long, visible_alias = "api-key")]
     admin_api_key: Option<String>,
     /// zod major whose 400 issue objects to reproduce (uncertain upstream).
     #[arg(long, value_parser = parse_zod)]
@@ -183,7 +183,10 @@ fn banner(config: &Config, url: &str) -> String {
          API v1:              {url}/api/v1/credential-sync?apiKey={api_key}&userId=1\n\
          Pull:                {pull}\n\
          Control API:         {url}/_calsim/\n\
-         Users:               1 (admin), 2, 3, 4, 5\n\n\
+         API v2 webhooks:     {url}/v2/webhooks  (Authorization: Bearer {api_key})\n\
+         Users:               1 (admin, org 1 admin), 2 (key cal_calsim_user_key), 3, 4, 5\n\
+         Event types:         1, 2 (user 1), 3 (user 2); organization 1; OAuth client calsim-oauth-client / calsim-oauth-client-secret\n\
+         Bookings:            POST {url}/_calsim/bookings {{\"eventTypeId\":1,\"start\":\"2030-01-01T10:00:00Z\"}}\n\n\
          Partner .env lines:\n",
         profile = config.profile,
         header = config.push_header_name(),
