@@ -250,7 +250,7 @@ use std::sync::Arc;
 
 use crate::calcom::Calcom;
 use crate::dispatch::{dispatch, Event};
-use crate::scheduler::Job;
+use crate::scheduler::{Job, Work};
 use crate::subscription::Scope;
 
 fn scopes(calcom: &Calcom, booking: &Booking) -> Vec<Scope> {
@@ -310,8 +310,10 @@ fn schedule_meetings(calcom: &Calcom, booking: &Booking) {
     ] {
         calcom.scheduler.schedule(Job {
             due_ms,
-            trigger,
-            booking_uid: booking.uid.clone(),
+            work: Work::Meeting {
+                trigger,
+                booking_uid: booking.uid.clone(),
+            },
         });
     }
 }
@@ -519,9 +521,13 @@ pub async fn no_show(
     })
 }
 
-/// Sends a scheduled MEETING_STARTED or MEETING_ENDED (flat body) for a job.
-pub async fn fire_meeting(calcom: &Arc<Calcom>, job: &Job) -> Vec<crate::dispatch::Dispatched> {
-    let Some(booking) = calcom.store.booking(&job.booking_uid) else {
+/// Sends a scheduled MEETING_STARTED or MEETING_ENDED (flat body) for a booking.
+pub async fn fire_meeting(
+    calcom: &Arc<Calcom>,
+    trigger: TriggerEvent,
+    booking_uid: &str,
+) -> Vec<crate::dispatch::Dispatched> {
+    let Some(booking) = calcom.store.booking(booking_uid) else {
         return Vec::new();
     };
     let Ok((event_type, organizer)) = context(calcom, &booking) else {
@@ -529,7 +535,7 @@ pub async fn fire_meeting(calcom: &Arc<Calcom>, job: &Job) -> Vec<crate::dispatc
     };
     let data = meeting_data(&booking, &event_type, &organizer);
     let event = Event {
-        trigger: job.trigger,
+        trigger,
         scopes: scopes(calcom, &booking),
         data,
         created_at: None,

@@ -74,6 +74,9 @@ pub struct Config {
     pub oauth_manager_apps: Vec<String>,
     /// How often expiring credentials are looked for and pulled; `None`: only on demand.
     pub auto_refresh: Option<Duration>,
+    /// Attempts per webhook delivery: 1 as Cal.com's direct path; more retries network
+    /// errors only, like its task queue (which uses 3).
+    pub webhook_max_attempts: u32,
 }
 
 /// The optional settings a config file (TOML) may hold.
@@ -96,6 +99,7 @@ pub struct ConfigFile {
     pull_headers: Option<PullHeaders>,
     oauth_manager_apps: Option<Vec<String>>,
     auto_refresh_ms: Option<u64>,
+    webhook_max_attempts: Option<u32>,
 }
 
 impl ConfigFile {
@@ -142,6 +146,7 @@ impl Default for Config {
                 .map(String::from)
                 .to_vec(),
             auto_refresh: Some(Duration::from_secs(1)),
+            webhook_max_attempts: 1,
         };
         config
             .apply_file(defaults)
@@ -172,6 +177,7 @@ impl Config {
             pull_headers,
             oauth_manager_apps,
             auto_refresh_ms,
+            webhook_max_attempts,
             profile: _,
         } = file;
         set(&mut self.host, host);
@@ -191,6 +197,10 @@ impl Config {
         );
         set(&mut self.pull_headers, pull_headers);
         set(&mut self.oauth_manager_apps, oauth_manager_apps);
+        set(
+            &mut self.webhook_max_attempts,
+            webhook_max_attempts.map(|attempts| attempts.max(1)),
+        );
         if let Some(ms) = auto_refresh_ms {
             self.auto_refresh = (ms > 0).then(|| Duration::from_millis(ms));
         }

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use crate::calcom::Calcom;
 use crate::delivery::{self, Attempt, Outgoing};
 use crate::payload;
+use crate::scheduler::{Job, Work};
 use crate::subscription::Scope;
 use crate::trigger::TriggerEvent;
 
@@ -76,7 +77,6 @@ pub async fn dispatch(calcom: &Arc<Calcom>, event: Event) -> Vec<Dispatched> {
             )),
         };
         let calcom = Arc::clone(calcom);
-        let timeout = config.pull_timeout;
         sends.spawn(async move {
             match rendered {
                 Ok((body, content_type)) => {
@@ -87,15 +87,7 @@ pub async fn dispatch(calcom: &Arc<Calcom>, event: Event) -> Vec<Dispatched> {
                         subscription.secret.as_deref(),
                         version_header,
                     );
-                    let attempt =
-                        delivery::deliver(&calcom.http, &outgoing, timeout, Some(&calcom.journal))
-                            .await;
-                    Dispatched {
-                        subscription_id: subscription.id,
-                        subscriber_url: subscription.subscriber_url,
-                        attempt: Some(attempt),
-                        error: None,
-                    }
+                    send(&calcom, subscription.id, outgoing, 1).await
                 }
                 Err(error) => Dispatched {
                     subscription_id: subscription.id,
@@ -114,4 +106,39 @@ pub async fn dispatch(calcom: &Arc<Calcom>, event: Event) -> Vec<Dispatched> {
     }
     dispatched.sort_by(|a, b| a.subscription_id.cmp(&b.subscription_id));
     dispatched
+}
+
+/// Sends one attempt; with the opt-in retry policy, a network error (never a status)
+/// schedules the next attempt after 10 s × 1.5^(n−1), at most 600 s, on the clock.
+pub async fn send(
+    calcom: &Arc<Calcom>,
+    subscription_id: String,
+    outgoing: Outgoing,
+    attempt_number: u32,
+) -> Dispatched {
+    let config = calcom.config();
+    let attempt = delivery::deliver(
+        &calcom.http,
+        &outgoing,
+        config.pull_timeout,
+        Some(&calcom.journal),
+    )
+    .await;
+    if attempt.status.is_none() && attempt_number < config.webhook_max_attempts {
+        let backoff_ms = (10_000.0 * 1.5_f64.powi(attempt_number as i32 - 1)).min(600_000.0) as i64;
+        calcom.scheduler.schedule(Job {
+            due_ms: calcom.clock.now_ms() + backoff_ms,
+            work: Work::Retry {
+                subscription_id: subscription_id.clone(),
+                attempt: attempt_number + 1,
+                outgoing: Box::new(outgoing.clone()),
+            },
+        });
+    }
+    Dispatched {
+        subscription_id,
+        subscriber_url: outgoing.url,
+        attempt: Some(attempt),
+        error: None,
+    }
 }

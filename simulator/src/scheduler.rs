@@ -11,16 +11,38 @@ use crate::calcom::Calcom;
 use crate::dispatch::Dispatched;
 use crate::trigger::TriggerEvent;
 
-/// A trigger due for a booking at a time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Work due at a time on the simulator's clock.
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Job {
     /// When, epoch ms on the simulator's clock.
     pub due_ms: i64,
-    /// MEETING_STARTED or MEETING_ENDED.
-    pub trigger: TriggerEvent,
-    /// The booking.
-    pub booking_uid: String,
+    /// What to do.
+    #[serde(flatten)]
+    pub work: Work,
+}
+
+/// What a job does.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Work {
+    /// Send MEETING_STARTED or MEETING_ENDED for a booking.
+    Meeting {
+        /// The trigger.
+        trigger: TriggerEvent,
+        /// The booking.
+        booking_uid: String,
+    },
+    /// Send a delivery again after a network error (opt-in retry policy).
+    Retry {
+        /// The subscription.
+        subscription_id: String,
+        /// Which attempt this will be (2 or more).
+        attempt: u32,
+        /// The exact request to send again.
+        #[serde(skip)]
+        outgoing: Box<crate::delivery::Outgoing>,
+    },
 }
 
 /// The pending jobs.
@@ -43,9 +65,9 @@ impl Scheduler {
         self.lock().push(job);
     }
 
-    /// Drops a booking's jobs (cancelled or rescheduled).
+    /// Drops a booking's meeting jobs (cancelled or rescheduled).
     pub fn unschedule(&self, booking_uid: &str) {
-        self.lock().retain(|job| job.booking_uid != booking_uid);
+        self.lock().retain(|job| !matches!(&job.work, Work::Meeting { booking_uid: uid, .. } if uid == booking_uid));
     }
 
     /// The pending jobs, soonest first.
@@ -87,7 +109,23 @@ pub async fn advance(calcom: &Arc<Calcom>, ms: i64) -> Vec<Dispatched> {
 async fn run_locked(calcom: &Arc<Calcom>) -> Vec<Dispatched> {
     let mut dispatched = Vec::new();
     for job in calcom.scheduler.take_due(calcom.clock.now_ms()) {
-        dispatched.extend(crate::booking::fire_meeting(calcom, &job).await);
+        match job.work {
+            Work::Meeting {
+                trigger,
+                booking_uid,
+            } => {
+                dispatched
+                    .extend(crate::booking::fire_meeting(calcom, trigger, &booking_uid).await);
+            }
+            Work::Retry {
+                subscription_id,
+                attempt,
+                outgoing,
+            } => {
+                dispatched
+                    .push(crate::dispatch::send(calcom, subscription_id, *outgoing, attempt).await);
+            }
+        }
     }
     dispatched
 }

@@ -50,6 +50,10 @@ pub struct Serve {
     /// Push body size limit in bytes (Next.js Pages Router: 1 MiB).
     #[arg(long)]
     body_limit: Option<usize>,
+    /// Attempts per webhook delivery (1, as Cal.com's direct path; 3 models its task queue:
+    /// network errors only, 10 s x 1.5^n backoff on the simulator's clock).
+    #[arg(long)]
+    webhook_attempts: Option<u32>,
     /// Add your own app from its `config.json` (validated like Cal.com's app-store build); repeatable.
     #[arg(long = "app-config", value_name = "FILE")]
     app_configs: Vec<PathBuf>,
@@ -86,6 +90,7 @@ impl Serve {
             pull_headers,
             auto_refresh_ms,
             body_limit,
+            webhook_attempts,
             ..
         } = self;
         set(&mut config.port, port);
@@ -98,6 +103,10 @@ impl Serve {
         set(&mut config.zod, zod);
         set(&mut config.pull_headers, pull_headers);
         set(&mut config.body_limit, body_limit);
+        set(
+            &mut config.webhook_max_attempts,
+            webhook_attempts.map(|attempts| attempts.max(1)),
+        );
         if let Some(ms) = auto_refresh_ms {
             config.auto_refresh = (ms > 0).then(|| std::time::Duration::from_millis(ms));
         }
