@@ -357,3 +357,27 @@ async fn bookings_fire_event_type_and_organization_subscriptions_too() {
         ]
     );
 }
+
+#[tokio::test]
+async fn out_of_office_and_form_submissions_fire_their_triggers() {
+    let (simulator, receiver) = subscribed().await;
+
+    call(&simulator, "POST", "/_calsim/out-of-office", &[], json!({"userId": 1, "start": "2030-02-01T00:00:00.000Z", "end": "2030-02-05T23:59:59.999Z", "toUserId": 2})).await;
+    call(
+        &simulator,
+        "POST",
+        "/_calsim/forms/form-7/submit",
+        &[],
+        json!({"userId": 1, "responses": {"Email": "guest@example.com"}}),
+    )
+    .await;
+
+    let bodies = received(&receiver);
+    assert_eq!(triggers(&bodies), ["OOO_CREATED", "FORM_SUBMITTED"]);
+    assert_eq!(bodies[0]["payload"]["oooEntry"]["toUser"]["id"], 2);
+    assert_eq!(
+        bodies[1]["Email"], "guest@example.com",
+        "FORM_SUBMITTED copies responses to the top level"
+    );
+    assert_eq!(bodies[1]["payload"]["formId"], "form-7");
+}

@@ -210,6 +210,9 @@ pub enum LifecycleError {
     /// No such booking.
     #[error("no booking with uid {0}; list them with GET /_calsim/bookings")]
     UnknownBooking(String),
+    /// No such user.
+    #[error("no user with id {0}; list them with GET /_calsim/users")]
+    UnknownUser(i64),
     /// The step does not apply to a booking in this state.
     #[error("booking {uid} is {status:?}; {step} needs {needs}")]
     WrongState {
@@ -541,4 +544,132 @@ pub async fn fire_meeting(
         created_at: None,
     };
     dispatch(calcom, event).await
+}
+
+/// An out-of-office entry request.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewOutOfOffice {
+    /// Whose.
+    pub user_id: i64,
+    /// Start (ISO 8601).
+    pub start: String,
+    /// End (ISO 8601).
+    pub end: String,
+    /// Notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Bookings are redirected to this user, if any.
+    #[serde(default)]
+    pub to_user_id: Option<i64>,
+}
+
+fn user_json(user: &User) -> Value {
+    json!({ "id": user.id, "name": user.name, "username": format!("user{}", user.id), "email": user.email, "timeZone": "UTC" })
+}
+
+/// Creates an out-of-office entry: OOO_CREATED to the user's subscriptions.
+pub async fn out_of_office(
+    calcom: &Arc<Calcom>,
+    new: NewOutOfOffice,
+) -> Result<Vec<crate::dispatch::Dispatched>, LifecycleError> {
+    let user = calcom
+        .store
+        .user(new.user_id)
+        .ok_or(LifecycleError::UnknownUser(new.user_id))?;
+    let to_user = match new.to_user_id {
+        Some(id) => user_json(
+            &calcom
+                .store
+                .user(id)
+                .ok_or(LifecycleError::UnknownUser(id))?,
+        ),
+        None => Value::Null,
+    };
+    let now = iso(calcom.clock.now_ms());
+    let mut data = Map::new();
+    data.insert(
+        "oooEntry".to_owned(),
+        json!({
+            "id": 1, "start": new.start, "end": new.end, "createdAt": now, "updatedAt": now,
+            "notes": new.notes, "reason": { "emoji": "🏝️", "reason": "vacation" }, "reasonId": 1,
+            "user": user_json(&user), "toUser": to_user, "uuid": crate::subscription::uuid_v4(),
+        }),
+    );
+    let mut scopes = vec![Scope::User(user.id)];
+    scopes.extend(
+        calcom
+            .store
+            .organizations_of(user.id)
+            .into_iter()
+            .map(Scope::Organization),
+    );
+    Ok(dispatch(
+        calcom,
+        Event {
+            trigger: TriggerEvent::OooCreated,
+            scopes,
+            data,
+            created_at: None,
+        },
+    )
+    .await)
+}
+
+/// A routing-form submission.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FormSubmission {
+    /// The form owner.
+    pub user_id: i64,
+    /// The form's name.
+    #[serde(default)]
+    pub form_name: Option<String>,
+    /// Field label (or identifier) to answer.
+    pub responses: Map<String, Value>,
+}
+
+/// Submits a routing form: FORM_SUBMITTED (responses also copied to the body's top level).
+pub async fn submit_form(
+    calcom: &Arc<Calcom>,
+    form_id: &str,
+    submission: FormSubmission,
+) -> Result<Vec<crate::dispatch::Dispatched>, LifecycleError> {
+    let user = calcom
+        .store
+        .user(submission.user_id)
+        .ok_or(LifecycleError::UnknownUser(submission.user_id))?;
+    let responses: Map<String, Value> = submission
+        .responses
+        .into_iter()
+        .map(|(field, value)| (field, json!({ "value": value, "response": value })))
+        .collect();
+    let mut data = Map::new();
+    data.insert("formId".to_owned(), json!(form_id));
+    data.insert(
+        "formName".to_owned(),
+        json!(submission
+            .form_name
+            .unwrap_or_else(|| "Routing form".to_owned())),
+    );
+    data.insert("teamId".to_owned(), Value::Null);
+    data.insert("responses".to_owned(), Value::Object(responses));
+    let mut scopes = vec![Scope::User(user.id)];
+    scopes.extend(
+        calcom
+            .store
+            .organizations_of(user.id)
+            .into_iter()
+            .map(Scope::Organization),
+    );
+    Ok(dispatch(
+        calcom,
+        Event {
+            trigger: TriggerEvent::FormSubmitted,
+            scopes,
+            data,
+            created_at: None,
+        },
+    )
+    .await)
 }

@@ -40,6 +40,8 @@ pub fn router() -> Router<Arc<Calcom>> {
         .route("/bookings", get(list_bookings).post(create_booking))
         .route("/bookings/{uid}/{step}", post(booking_step))
         .route("/scheduled", get(list_scheduled))
+        .route("/out-of-office", post(out_of_office))
+        .route("/forms/{form}/submit", post(submit_form))
         .route("/events", post(fire_event))
 }
 
@@ -105,6 +107,8 @@ async fn index() -> Answer {
             "GET|POST /_calsim/bookings",
             "POST /_calsim/bookings/{uid}/confirm|reject|cancel|reschedule|pay|no-show",
             "GET /_calsim/scheduled",
+            "POST /_calsim/out-of-office",
+            "POST /_calsim/forms/{formId}/submit",
             "POST /_calsim/events"
         ]
     }))
@@ -465,4 +469,28 @@ async fn booking_step(
 
 async fn list_scheduled(State(calcom): State<Arc<Calcom>>) -> Answer {
     ok(calcom.scheduler.pending())
+}
+
+async fn out_of_office(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let new: crate::booking::NewOutOfOffice = body(
+        &text,
+        r#"send {"userId": 1, "start": "2030-02-01T00:00:00.000Z", "end": "2030-02-05T23:59:59.999Z", "notes": "holiday", "toUserId": 2}"#,
+    )?;
+    ok(crate::booking::out_of_office(&calcom, new)
+        .await
+        .map_err(lifecycle_error)?)
+}
+
+async fn submit_form(
+    State(calcom): State<Arc<Calcom>>,
+    Path(form): Path<String>,
+    text: String,
+) -> Answer {
+    let submission: crate::booking::FormSubmission = body(
+        &text,
+        r#"send {"userId": 1, "formName": "Sales routing", "responses": {"Email": "guest@example.com", "Company size": "11-50"}}"#,
+    )?;
+    ok(crate::booking::submit_form(&calcom, &form, submission)
+        .await
+        .map_err(lifecycle_error)?)
 }
