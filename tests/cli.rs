@@ -795,3 +795,41 @@ fn serve_api_key_authenticates_the_v2_api() {
 
     assert_eq!(statuses, [200, 401]);
 }
+
+#[test]
+fn booking_commands_drive_the_lifecycle_of_a_running_serve() {
+    let served = serve(&[], &[]);
+
+    let created = calsim(
+        &[
+            "booking",
+            "--url",
+            &served.url,
+            "create",
+            "--event-type",
+            "1",
+            "--start",
+            "2030-01-01T10:00:00Z",
+            "--requires-confirmation",
+        ],
+        None,
+    );
+    let step: serde_json::Value = serde_json::from_str(&stdout(&created)).unwrap();
+    let uid = step["booking"]["uid"].as_str().unwrap().to_owned();
+    let confirmed = calsim(&["booking", "--url", &served.url, "confirm", &uid], None);
+    let again = calsim(&["booking", "--url", &served.url, "confirm", &uid], None);
+
+    assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+    assert_eq!(step["trigger"], "BOOKING_REQUESTED");
+    assert_eq!(confirmed.status.code(), Some(0));
+    assert!(
+        stdout(&confirmed).contains(r#""trigger": "BOOKING_CREATED""#),
+        "{}",
+        stdout(&confirmed)
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "confirming twice is refused (409)"
+    );
+}

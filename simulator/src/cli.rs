@@ -1,5 +1,6 @@
 //! The command line: `Cli`, the `Command` enum, exit codes. One file per subcommand.
 
+mod booking;
 mod check;
 mod decrypt;
 mod encrypt;
@@ -49,6 +50,8 @@ enum Command {
     Ping(trigger::Ping),
     /// Receive webhooks on 127.0.0.1 (default port 4000), verifying like Nango.
     Receive(receive::Receive),
+    /// Create and change bookings on a running fake Cal.com (fires their webhooks).
+    Booking(booking::BookingCommand),
 }
 
 impl Cli {
@@ -64,6 +67,7 @@ impl Cli {
             Command::Trigger(command) => command.run().await,
             Command::Ping(command) => command.run().await,
             Command::Receive(command) => command.run().await,
+            Command::Booking(command) => command.run().await,
         }
     }
 }
