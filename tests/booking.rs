@@ -381,3 +381,45 @@ async fn out_of_office_and_form_submissions_fire_their_triggers() {
     );
     assert_eq!(bodies[1]["payload"]["formId"], "form-7");
 }
+
+#[tokio::test]
+async fn a_meeting_can_be_started_and_ended_by_hand() {
+    let (simulator, receiver) = subscribed().await;
+    let (_, step) = call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 1, "start": "2030-01-01T10:00:00Z"}),
+    )
+    .await;
+    let uid = step["booking"]["uid"].as_str().unwrap().to_owned();
+
+    call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/start"),
+        &[],
+        json!({}),
+    )
+    .await;
+    call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/end"),
+        &[],
+        json!({}),
+    )
+    .await;
+    let (_, scheduled) = call(&simulator, "GET", "/_calsim/scheduled", &[], json!(null)).await;
+
+    assert_eq!(
+        triggers(&received(&receiver)),
+        ["BOOKING_CREATED", "MEETING_STARTED", "MEETING_ENDED"]
+    );
+    assert_eq!(
+        scheduled,
+        json!([]),
+        "the hand-fired meetings are not sent again at their time"
+    );
+}

@@ -524,6 +524,24 @@ pub async fn no_show(
     })
 }
 
+/// Starts or ends the meeting now instead of at its time: the trigger fires at once and
+/// its scheduled job is dropped.
+pub async fn meeting_now(
+    calcom: &Arc<Calcom>,
+    uid: &str,
+    trigger: TriggerEvent,
+) -> Result<Step, LifecycleError> {
+    let found = booking(calcom, uid)?;
+    expect(&found, "start or end", &[Status::Accepted], "ACCEPTED")?;
+    calcom.scheduler.unschedule_meeting(uid, trigger);
+    let dispatched = fire_meeting(calcom, trigger, uid).await;
+    Ok(Step {
+        booking: found,
+        trigger: Some(trigger),
+        dispatched,
+    })
+}
+
 /// Sends a scheduled MEETING_STARTED or MEETING_ENDED (flat body) for a booking.
 pub async fn fire_meeting(
     calcom: &Arc<Calcom>,

@@ -105,7 +105,7 @@ async fn index() -> Answer {
             "POST /_calsim/reset",
             "GET /_calsim/subscriptions",
             "GET|POST /_calsim/bookings",
-            "POST /_calsim/bookings/{uid}/confirm|reject|cancel|reschedule|pay|no-show",
+            "POST /_calsim/bookings/{uid}/confirm|reject|cancel|reschedule|pay|no-show|start|end",
             "GET /_calsim/scheduled",
             "POST /_calsim/out-of-office",
             "POST /_calsim/forms/{formId}/submit",
@@ -433,7 +433,7 @@ struct StepInput {
     no_show: Option<bool>,
 }
 
-const STEP_HINT: &str = r#"steps: confirm, reject {"reason"}, cancel {"reason"}, reschedule {"start": ISO}, pay, no-show {"noShow": true}"#;
+const STEP_HINT: &str = r#"steps: confirm, reject {"reason"}, cancel {"reason"}, reschedule {"start": ISO}, pay, no-show {"noShow": true}, start, end"#;
 
 async fn booking_step(
     State(calcom): State<Arc<Calcom>>,
@@ -457,6 +457,14 @@ async fn booking_step(
         }
         "pay" => crate::booking::pay(&calcom, &uid).await,
         "no-show" => crate::booking::no_show(&calcom, &uid, input.no_show.unwrap_or(true)).await,
+        "start" => {
+            crate::booking::meeting_now(&calcom, &uid, crate::trigger::TriggerEvent::MeetingStarted)
+                .await
+        }
+        "end" => {
+            crate::booking::meeting_now(&calcom, &uid, crate::trigger::TriggerEvent::MeetingEnded)
+                .await
+        }
         other => {
             return Err(ControlError::not_found(
                 format!("no booking step `{other}`"),

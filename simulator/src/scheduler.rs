@@ -70,6 +70,13 @@ impl Scheduler {
         self.lock().retain(|job| !matches!(&job.work, Work::Meeting { booking_uid: uid, .. } if uid == booking_uid));
     }
 
+    /// Drops one meeting job of a booking (it was fired by hand).
+    pub fn unschedule_meeting(&self, booking_uid: &str, trigger: TriggerEvent) {
+        self.lock().retain(|job| {
+            !matches!(&job.work, Work::Meeting { booking_uid: uid, trigger: due } if uid == booking_uid && *due == trigger)
+        });
+    }
+
     /// The pending jobs, soonest first.
     pub fn pending(&self) -> Vec<Job> {
         let mut jobs = self.lock().clone();

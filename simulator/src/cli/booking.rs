@@ -63,6 +63,10 @@ enum Step {
         #[arg(long)]
         undo: bool,
     },
+    /// Start the meeting now (MEETING_STARTED) instead of at its time.
+    Start { uid: String },
+    /// End the meeting now (MEETING_ENDED) instead of at its time.
+    End { uid: String },
 }
 
 impl BookingCommand {
@@ -93,6 +97,8 @@ impl BookingCommand {
                 json!({ "start": start }),
             ),
             Step::Pay { uid } => (format!("/_calsim/bookings/{uid}/pay"), json!({})),
+            Step::Start { uid } => (format!("/_calsim/bookings/{uid}/start"), json!({})),
+            Step::End { uid } => (format!("/_calsim/bookings/{uid}/end"), json!({})),
             Step::NoShow { uid, undo } => (
                 format!("/_calsim/bookings/{uid}/no-show"),
                 json!({ "noShow": !undo }),
