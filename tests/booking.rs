@@ -423,3 +423,106 @@ async fn a_meeting_can_be_started_and_ended_by_hand() {
         "the hand-fired meetings are not sent again at their time"
     );
 }
+
+#[tokio::test]
+async fn zapier_subscriptions_get_the_flat_zapier_body_unsigned() {
+    let simulator = start(config(Profile::Current)).await;
+    let receiver = Receiver::start(
+        ReceiverConfig::default(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    let add = |app: &str| {
+        format!("/api/integrations/{app}/subscriptions/addSubscription?apiKey=cal_calsim_admin_key")
+    };
+    let (zapier, created) = call(&simulator, "POST", &add("zapier"), &[], json!({"subscriberUrl": format!("{}/zapier", receiver.url()), "triggerEvent": "BOOKING_CREATED"})).await;
+    call(&simulator, "POST", &add("make"), &[], json!({"subscriberUrl": format!("{}/make", receiver.url()), "triggerEvent": "BOOKING_CREATED"})).await;
+
+    call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 1, "start": "2030-01-01T10:00:00Z"}),
+    )
+    .await;
+
+    assert_eq!((zapier, &created["appId"]), (200, &json!("zapier")));
+    let deliveries = receiver.state().deliveries();
+    let by_url = |url: &str| {
+        deliveries
+            .iter()
+            .find(|delivery| delivery.url == url)
+            .unwrap()
+    };
+    let zapier_body: Value =
+        serde_json::from_str(by_url("/zapier").body.as_deref().unwrap()).unwrap();
+    let make_body: Value = serde_json::from_str(by_url("/make").body.as_deref().unwrap()).unwrap();
+    let keys: Vec<&String> = zapier_body.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "uid",
+            "title",
+            "description",
+            "customInputs",
+            "responses",
+            "userFieldsResponses",
+            "startTime",
+            "endTime",
+            "location",
+            "status",
+            "user",
+            "eventType",
+            "attendees",
+            "createdAt",
+            "metadata"
+        ]
+    );
+    assert_eq!(zapier_body["location"], "Cal Video");
+    assert!(
+        zapier_body["user"].get("locale").is_none(),
+        "organizer.locale is undefined in Cal.com, so it is left out"
+    );
+    let signature = by_url("/zapier")
+        .headers
+        .iter()
+        .find(|(name, _)| name == "x-cal-signature-256")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(signature, "no-secret-provided");
+    assert_eq!(
+        make_body["triggerEvent"], "BOOKING_CREATED",
+        "make gets the default body"
+    );
+}
+
+#[tokio::test]
+async fn an_app_subscription_is_deleted_by_id_and_bad_keys_are_refused() {
+    let simulator = start(config(Profile::Current)).await;
+    let base = "/api/integrations/make/subscriptions";
+    let (_, created) = call(&simulator, "POST", &format!("{base}/addSubscription?apiKey=cal_calsim_admin_key"), &[], json!({"subscriberUrl": "https://hook.make.example/1", "triggerEvent": "BOOKING_CANCELLED"})).await;
+    let id = created["id"].as_str().unwrap();
+
+    let (bad_key, _) = call(
+        &simulator,
+        "POST",
+        &format!("{base}/addSubscription?apiKey=cal_nope"),
+        &[],
+        json!({"subscriberUrl": "x", "triggerEvent": "BOOKING_CREATED"}),
+    )
+    .await;
+    let (deleted, _) = call(
+        &simulator,
+        "DELETE",
+        &format!("{base}/deleteSubscription?id={id}&apiKey=cal_calsim_admin_key"),
+        &[],
+        json!(null),
+    )
+    .await;
+
+    assert_eq!((bad_key, deleted), (401, 204));
+    assert!(simulator.calcom().store.subscriptions(None).is_empty());
+}

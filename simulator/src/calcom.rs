@@ -85,6 +85,7 @@ pub fn router(calcom: Arc<Calcom>) -> Router {
         .route(app_credential::PATH, any(push_webhook))
         .merge(crate::api_v1::router())
         .merge(crate::api_v2::router())
+        .merge(crate::integrations::router())
         .nest("/_calsim", crate::control::router())
         .fallback(unknown_route)
         .with_state(calcom)

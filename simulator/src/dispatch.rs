@@ -63,7 +63,13 @@ pub async fn dispatch(calcom: &Arc<Calcom>, event: Event) -> Vec<Dispatched> {
         if !subscription.receives(event.trigger, &event.scopes) {
             continue;
         }
+        let zapier = subscription.app_id.as_deref() == Some("zapier")
+            && payload::BodyShape::of(event.trigger) == payload::BodyShape::Booking;
         let rendered = match &subscription.payload_template {
+            _ if zapier => Ok((
+                payload::zapier_body(&created_at, event.data.clone()),
+                delivery::JSON,
+            )),
             Some(template) => payload::build_templated_body(
                 template,
                 event.trigger,

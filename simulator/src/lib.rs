@@ -55,6 +55,7 @@ pub mod delivery;
 pub mod dispatch;
 pub mod error;
 pub mod http_client;
+pub mod integrations;
 pub mod journal;
 pub mod js_value;
 mod next;

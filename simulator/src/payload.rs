@@ -208,6 +208,117 @@ pub fn build_templated_body(
     crate::template::render(template, &Value::Object(context))
 }
 
+/// The flat body Cal.com sends to Zapier subscriptions (`getZapierPayload`) for a
+/// booking-style trigger: no wrapper, the template ignored, `undefined` fields left out.
+/// [?] Two field sets exist upstream; this is the newer one (`uid`, `usernameInOrg`,
+/// `utcOffset`, `metadata`). `location` is made human-readable for app locations.
+pub fn zapier_body(created_at: &str, mut data: Map<String, Value>) -> String {
+    prepare(&mut data);
+    let field = |name: &str| data.get(name).cloned();
+    let organizer = data.get("organizer").cloned().unwrap_or(Value::Null);
+    let mut user = Map::new();
+    for (key, value) in [
+        ("username", organizer.get("username")),
+        ("usernameInOrg", organizer.get("usernameInOrg")),
+        ("name", organizer.get("name")),
+        ("email", organizer.get("email")),
+        ("timeZone", organizer.get("timeZone")),
+        ("utcOffset", organizer.get("utcOffset")),
+        ("locale", organizer.get("locale")),
+    ] {
+        if let Some(value) = value {
+            user.insert(key.to_owned(), value.clone());
+        }
+    }
+    let attendees: Vec<Value> = data
+        .get("attendees")
+        .and_then(Value::as_array)
+        .map(|attendees| {
+            attendees
+                .iter()
+                .map(|attendee| {
+                    let mut fields = Map::new();
+                    for key in ["name", "email", "timeZone", "utcOffset"] {
+                        if let Some(value) = attendee.get(key) {
+                            fields.insert(key.to_owned(), value.clone());
+                        }
+                    }
+                    Value::Object(fields)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut event_type = Map::new();
+    for (key, source) in [
+        ("title", "eventTitle"),
+        ("description", "eventDescription"),
+        ("requiresConfirmation", "requiresConfirmation"),
+        ("price", "price"),
+        ("currency", "currency"),
+        ("length", "length"),
+    ] {
+        if let Some(value) = field(source) {
+            event_type.insert(key.to_owned(), value);
+        }
+    }
+    let mut body = Map::new();
+    for key in [
+        "uid",
+        "title",
+        "description",
+        "customInputs",
+        "responses",
+        "userFieldsResponses",
+        "startTime",
+        "endTime",
+    ] {
+        if let Some(value) = field(key) {
+            body.insert(key.to_owned(), value);
+        }
+    }
+    let location = field("location")
+        .and_then(|location| location.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    body.insert(
+        "location".to_owned(),
+        json!(human_readable_location(&location)),
+    );
+    for key in ["status", "cancellationReason"] {
+        if let Some(value) = field(key) {
+            body.insert(key.to_owned(), value);
+        }
+    }
+    body.insert("user".to_owned(), Value::Object(user));
+    body.insert("eventType".to_owned(), Value::Object(event_type));
+    body.insert("attendees".to_owned(), Value::Array(attendees));
+    body.insert("createdAt".to_owned(), json!(created_at));
+    if let Some(url) = data
+        .get("metadata")
+        .and_then(|metadata| metadata.get("videoCallUrl"))
+    {
+        body.insert("metadata".to_owned(), json!({ "videoCallUrl": url }));
+    }
+    Value::Object(body).to_string()
+}
+
+/// `getHumanReadableLocationValue`: an app location type becomes its app's label; any
+/// other location (an address, a link, a phone number) is kept. [?] Labels of the
+/// common apps only.
+pub fn human_readable_location(location: &str) -> String {
+    const LABELS: [(&str, &str); 6] = [
+        ("integrations:daily", "Cal Video"),
+        ("integrations:zoom", "Zoom Video"),
+        ("integrations:google:meet", "Google Meet"),
+        ("integrations:office365_video", "MS Teams"),
+        ("integrations:webex", "Webex"),
+        ("integrations:jitsi", "Jitsi Video"),
+    ];
+    LABELS
+        .iter()
+        .find(|(kind, _)| *kind == location)
+        .map_or_else(|| location.to_owned(), |(_, label)| (*label).to_owned())
+}
+
 /// The built-in example data for a trigger (`fixtures/payloads/`); `None` for PING, whose
 /// data is [`ping_data`].
 pub fn built_in(trigger: TriggerEvent) -> Option<&'static str> {
