@@ -526,3 +526,46 @@ async fn an_app_subscription_is_deleted_by_id_and_bad_keys_are_refused() {
     assert_eq!((bad_key, deleted), (401, 204));
     assert!(simulator.calcom().store.subscriptions(None).is_empty());
 }
+
+#[tokio::test]
+async fn meeting_bodies_can_be_wrapped_like_the_newer_builder() {
+    let mut config = config(Profile::Current);
+    config.wrapped_meeting_bodies = true;
+    let simulator = start(config).await;
+    let receiver = Receiver::start(
+        ReceiverConfig::default(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    call(
+        &simulator,
+        "POST",
+        "/v2/webhooks",
+        &[("authorization", "Bearer cal_calsim_admin_key")],
+        json!({"subscriberUrl": receiver.url(), "triggers": ["MEETING_ENDED"], "active": true}),
+    )
+    .await;
+    let (_, step) = call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 1, "start": "2030-01-01T10:00:00Z"}),
+    )
+    .await;
+    let uid = step["booking"]["uid"].as_str().unwrap().to_owned();
+
+    call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/end"),
+        &[],
+        json!({}),
+    )
+    .await;
+
+    let body = &received(&receiver)[0];
+    assert_eq!(body["triggerEvent"], "MEETING_ENDED");
+    assert_eq!(body["payload"]["uid"], uid.as_str());
+}

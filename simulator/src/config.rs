@@ -77,6 +77,10 @@ pub struct Config {
     /// Attempts per webhook delivery: 1 as Cal.com's direct path; more retries network
     /// errors only, like its task queue (which uses 3).
     pub webhook_max_attempts: u32,
+    /// Send MEETING_STARTED/ENDED in the `{triggerEvent, createdAt, payload}` wrapper of
+    /// the newer builder instead of the flat scheduled-path body ([?] which one production
+    /// sends now).
+    pub wrapped_meeting_bodies: bool,
 }
 
 /// The optional settings a config file (TOML) may hold.
@@ -100,6 +104,7 @@ pub struct ConfigFile {
     oauth_manager_apps: Option<Vec<String>>,
     auto_refresh_ms: Option<u64>,
     webhook_max_attempts: Option<u32>,
+    wrapped_meeting_bodies: Option<bool>,
 }
 
 impl ConfigFile {
@@ -147,6 +152,7 @@ impl Default for Config {
                 .to_vec(),
             auto_refresh: Some(Duration::from_secs(1)),
             webhook_max_attempts: 1,
+            wrapped_meeting_bodies: false,
         };
         config
             .apply_file(defaults)
@@ -178,6 +184,7 @@ impl Config {
             oauth_manager_apps,
             auto_refresh_ms,
             webhook_max_attempts,
+            wrapped_meeting_bodies,
             profile: _,
         } = file;
         set(&mut self.host, host);
@@ -201,6 +208,7 @@ impl Config {
             &mut self.webhook_max_attempts,
             webhook_max_attempts.map(|attempts| attempts.max(1)),
         );
+        set(&mut self.wrapped_meeting_bodies, wrapped_meeting_bodies);
         if let Some(ms) = auto_refresh_ms {
             self.auto_refresh = (ms > 0).then(|| Duration::from_millis(ms));
         }

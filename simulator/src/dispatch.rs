@@ -63,25 +63,7 @@ pub async fn dispatch(calcom: &Arc<Calcom>, event: Event) -> Vec<Dispatched> {
         if !subscription.receives(event.trigger, &event.scopes) {
             continue;
         }
-        let zapier = subscription.app_id.as_deref() == Some("zapier")
-            && payload::BodyShape::of(event.trigger) == payload::BodyShape::Booking;
-        let rendered = match &subscription.payload_template {
-            _ if zapier => Ok((
-                payload::zapier_body(&created_at, event.data.clone()),
-                delivery::JSON,
-            )),
-            Some(template) => payload::build_templated_body(
-                template,
-                event.trigger,
-                &created_at,
-                event.data.clone(),
-            )
-            .map(|rendered| (rendered.body, rendered.content_type)),
-            None => Ok((
-                payload::build_body(event.trigger, &created_at, event.data.clone()),
-                delivery::JSON,
-            )),
-        };
+        let rendered = body_for(&subscription, &event, &created_at, &config);
         let calcom = Arc::clone(calcom);
         sends.spawn(async move {
             match rendered {
@@ -112,6 +94,36 @@ pub async fn dispatch(calcom: &Arc<Calcom>, event: Event) -> Vec<Dispatched> {
     }
     dispatched.sort_by(|a, b| a.subscription_id.cmp(&b.subscription_id));
     dispatched
+}
+
+/// The body and content type a subscription gets for an event: Zapier's flat body for
+/// booking-style triggers, its template if it has one, else the trigger's default shape
+/// (MEETING_* wrapped when `wrapped_meeting_bodies` is set).
+fn body_for(
+    subscription: &crate::subscription::Subscription,
+    event: &Event,
+    created_at: &str,
+    config: &crate::Config,
+) -> Result<(String, &'static str), crate::template::TemplateError> {
+    let shape = payload::BodyShape::of(event.trigger);
+    let data = event.data.clone();
+    if subscription.app_id.as_deref() == Some("zapier") && shape == payload::BodyShape::Booking {
+        return Ok((payload::zapier_body(created_at, data), delivery::JSON));
+    }
+    if let Some(template) = &subscription.payload_template {
+        let rendered = payload::build_templated_body(template, event.trigger, created_at, data)?;
+        return Ok((rendered.body, rendered.content_type));
+    }
+    if config.wrapped_meeting_bodies && shape == payload::BodyShape::FlatMeeting {
+        return Ok((
+            payload::default_body(event.trigger, created_at, &Value::Object(data)),
+            delivery::JSON,
+        ));
+    }
+    Ok((
+        payload::build_body(event.trigger, created_at, data),
+        delivery::JSON,
+    ))
 }
 
 /// Sends one attempt; with the opt-in retry policy, a network error (never a status)
