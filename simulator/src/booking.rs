@@ -256,18 +256,23 @@ use crate::dispatch::{dispatch, Event};
 use crate::scheduler::{Job, Work};
 use crate::subscription::Scope;
 
-fn scopes(calcom: &Calcom, booking: &Booking) -> Vec<Scope> {
-    let mut scopes = vec![
-        Scope::User(booking.user_id),
-        Scope::EventType(booking.event_type_id),
-    ];
+/// A user's scopes: the user and the organizations they belong to.
+fn user_scopes(calcom: &Calcom, user_id: i64) -> Vec<Scope> {
+    let mut scopes = vec![Scope::User(user_id)];
     scopes.extend(
         calcom
             .store
-            .organizations_of(booking.user_id)
+            .organizations_of(user_id)
             .into_iter()
             .map(Scope::Organization),
     );
+    scopes
+}
+
+/// A booking's scopes: its organizer's, and its event type.
+fn scopes(calcom: &Calcom, booking: &Booking) -> Vec<Scope> {
+    let mut scopes = user_scopes(calcom, booking.user_id);
+    scopes.insert(1, Scope::EventType(booking.event_type_id));
     scopes
 }
 
@@ -614,14 +619,7 @@ pub async fn out_of_office(
             "user": user_json(&user), "toUser": to_user, "uuid": crate::subscription::uuid_v4(),
         }),
     );
-    let mut scopes = vec![Scope::User(user.id)];
-    scopes.extend(
-        calcom
-            .store
-            .organizations_of(user.id)
-            .into_iter()
-            .map(Scope::Organization),
-    );
+    let scopes = user_scopes(calcom, user.id);
     Ok(dispatch(
         calcom,
         Event {
@@ -672,14 +670,7 @@ pub async fn submit_form(
     );
     data.insert("teamId".to_owned(), Value::Null);
     data.insert("responses".to_owned(), Value::Object(responses));
-    let mut scopes = vec![Scope::User(user.id)];
-    scopes.extend(
-        calcom
-            .store
-            .organizations_of(user.id)
-            .into_iter()
-            .map(Scope::Organization),
-    );
+    let scopes = user_scopes(calcom, user.id);
     Ok(dispatch(
         calcom,
         Event {

@@ -304,7 +304,7 @@ async fn list_journal(
             serde_json::from_value::<Surface>(json!(name)).map_err(|_| {
                 ControlError::bad_request(
                     format!("unknown surface `{name}`"),
-                    "use app-credential, api-v1-credential-sync, pull, partner-sync-endpoint, push or check",
+                    "use app-credential, api-v1-credential-sync, pull, partner-sync-endpoint, push, check, webhook or webhook-received",
                 )
             })?,
         ),

@@ -3,7 +3,8 @@
 //! A mock Cal.com and partner platform for testing Cal.com integrations in CI, byte
 //! for byte: credential sync in both directions (the encrypted push webhook, API v1
 //! `/credential-sync`, the pull to the partner's sync endpoint), with every
-//! generation's quirks selectable as a [`Profile`], and conformance checks that judge
+//! generation's quirks selectable as a [`Profile`]; signed webhooks for every trigger,
+//! the v2 subscription API and booking lifecycles; and conformance checks that judge
 //! your implementation of either side.
 //!
 //! ## A fake Cal.com in a test
@@ -33,6 +34,43 @@
 //! assert_eq!(answer.text().await.unwrap(), r#"{"message":"Credentials created for userId: 1"}"#);
 //! let stored = simulator.calcom().store.credentials(Some(1), Some("google-calendar"));
 //! assert_eq!(stored[0].key["access_token"], "abc");
+//! # }
+//! ```
+//!
+//! ## Webhooks in a test
+//!
+//! ```
+//! use calsim::receiver::{Receiver, ReceiverConfig};
+//! use serde_json::json;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // Arrange: a fake Cal.com and a verifying receiver, subscribed through the v2 API.
+//! let simulator = calsim::Simulator::start().await.unwrap();
+//! let secret = ReceiverConfig { secret: Some("s3cret".into()), ..ReceiverConfig::default() };
+//! let receiver = Receiver::start(secret, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+//! let client = reqwest::Client::new();
+//! client
+//!     .post(format!("{}/v2/webhooks", simulator.url()))
+//!     .bearer_auth("cal_calsim_admin_key")
+//!     .json(&json!({"subscriberUrl": receiver.url(), "triggers": ["BOOKING_CREATED"], "active": true, "secret": "s3cret"}))
+//!     .send()
+//!     .await
+//!     .unwrap();
+//!
+//! // Act: a guest books event type 1 (user 1's).
+//! client
+//!     .post(format!("{}/_calsim/bookings", simulator.url()))
+//!     .json(&json!({"eventTypeId": 1, "start": "2030-01-01T10:00:00Z"}))
+//!     .send()
+//!     .await
+//!     .unwrap();
+//!
+//! // Assert: one signed BOOKING_CREATED delivery arrived.
+//! let deliveries = receiver.state().deliveries();
+//! assert_eq!(deliveries.len(), 1);
+//! assert_eq!(deliveries[0].signature, "valid");
+//! assert_eq!(deliveries[0].trigger_event.as_deref(), Some("BOOKING_CREATED"));
 //! # }
 //! ```
 //!
