@@ -159,6 +159,19 @@ pub async fn deliver(
             (attempt, None)
         }
     };
+    match (attempt.status, &attempt.error) {
+        (Some(status), _) => tracing::info!(
+            status,
+            success = attempt.success,
+            "webhook delivered to {}",
+            crate::redact::mask_query(&outgoing.url)
+        ),
+        (None, error) => tracing::warn!(
+            "webhook to {} failed: {}",
+            crate::redact::mask_query(&outgoing.url),
+            error.as_deref().unwrap_or_default()
+        ),
+    }
     if let Some(journal) = journal {
         journal.record(NewEntry {
             direction: Direction::Sent,
