@@ -569,3 +569,31 @@ async fn meeting_bodies_can_be_wrapped_like_the_newer_builder() {
     assert_eq!(body["triggerEvent"], "MEETING_ENDED");
     assert_eq!(body["payload"]["uid"], uid.as_str());
 }
+
+#[tokio::test]
+async fn a_start_that_is_not_iso_8601_is_a_400_with_an_example() {
+    let (simulator, receiver) = subscribed().await;
+
+    let (status, error) = call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 1, "start": "tomorrow at ten"}),
+    )
+    .await;
+
+    assert_eq!(status, 400);
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("write it like 2030-01-01T10:00:00Z"),
+        "{error}"
+    );
+    assert!(
+        simulator.calcom().store.bookings().is_empty(),
+        "nothing is stored"
+    );
+    assert!(receiver.state().deliveries().is_empty());
+}

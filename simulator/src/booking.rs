@@ -213,6 +213,9 @@ pub enum LifecycleError {
     /// No such user.
     #[error("no user with id {0}; list them with GET /_calsim/users")]
     UnknownUser(i64),
+    /// A time that is not an ISO 8601 instant.
+    #[error("`{0}` is not an ISO 8601 instant; write it like 2030-01-01T10:00:00Z")]
+    BadTime(String),
     /// The step does not apply to a booking in this state.
     #[error("booking {uid} is {status:?}; {step} needs {needs}")]
     WrongState {
@@ -326,6 +329,13 @@ fn schedule_meetings(calcom: &Calcom, booking: &Booking) {
     }
 }
 
+/// An ISO 8601 instant in epoch milliseconds.
+fn instant(text: &str) -> Result<i64, LifecycleError> {
+    text.parse::<jiff::Timestamp>()
+        .map(|instant| instant.as_millisecond())
+        .map_err(|_| LifecycleError::BadTime(text.to_owned()))
+}
+
 fn booking(calcom: &Calcom, uid: &str) -> Result<Booking, LifecycleError> {
     calcom
         .store
@@ -357,11 +367,7 @@ pub async fn create(calcom: &Arc<Calcom>, new: NewBooking) -> Result<Step, Lifec
         .store
         .event_type(new.event_type_id)
         .ok_or(LifecycleError::UnknownEventType(new.event_type_id))?;
-    let start_ms = new
-        .start
-        .parse::<jiff::Timestamp>()
-        .map(|start| start.as_millisecond())
-        .unwrap_or_else(|_| calcom.clock.now_ms() + 24 * 3_600_000);
+    let start_ms = instant(&new.start)?;
     let pending = new.requires_confirmation;
     let booking = calcom.store.add_booking(Booking {
         id: 0,
@@ -458,10 +464,7 @@ pub async fn reschedule(
 ) -> Result<Step, LifecycleError> {
     let old = booking(calcom, uid)?;
     expect(&old, "reschedule", &[Status::Accepted], "ACCEPTED")?;
-    let start_ms = start
-        .parse::<jiff::Timestamp>()
-        .map(|start| start.as_millisecond())
-        .unwrap_or(old.start_ms + 24 * 3_600_000);
+    let start_ms = instant(start)?;
     calcom.scheduler.unschedule(uid);
     calcom
         .store

@@ -408,6 +408,7 @@ const BOOKING_HINT: &str = r#"send {"eventTypeId": 1, "start": "2030-01-01T10:00
 fn lifecycle_error(error: crate::booking::LifecycleError) -> ControlError {
     use crate::booking::LifecycleError;
     match error {
+        LifecycleError::BadTime(_) => ControlError::bad_request(error.to_string(), BOOKING_HINT),
         LifecycleError::WrongState { .. } => ControlError {
             status: StatusCode::CONFLICT,
             error: error.to_string(),
