@@ -597,3 +597,57 @@ async fn a_start_that_is_not_iso_8601_is_a_400_with_an_example() {
     );
     assert!(receiver.state().deliveries().is_empty());
 }
+
+#[tokio::test]
+async fn a_form_submission_without_a_booking_fires_no_event_15_minutes_later() {
+    let (simulator, receiver) = subscribed().await;
+    call(
+        &simulator,
+        "POST",
+        "/_calsim/forms/form-1/submit",
+        &[],
+        json!({"userId": 1, "responses": {"Email": "lead@example.com"}}),
+    )
+    .await;
+    call(
+        &simulator,
+        "POST",
+        "/_calsim/forms/form-2/submit",
+        &[],
+        json!({"userId": 1, "responses": {"Email": "booker@example.com"}}),
+    )
+    .await;
+    call(&simulator, "POST", "/_calsim/bookings", &[], json!({"eventTypeId": 1, "start": "2030-01-01T10:00:00Z", "attendee": {"name": "Booker", "email": "booker@example.com", "timeZone": "UTC"}})).await;
+
+    let (_, early) = call(
+        &simulator,
+        "POST",
+        "/_calsim/clock/advance",
+        &[],
+        json!({"ms": 14 * 60_000}),
+    )
+    .await;
+    let (_, due) = call(
+        &simulator,
+        "POST",
+        "/_calsim/clock/advance",
+        &[],
+        json!({"ms": 60_000}),
+    )
+    .await;
+
+    assert_eq!(early["dispatched"], json!([]));
+    assert_eq!(
+        due["dispatched"].as_array().unwrap().len(),
+        1,
+        "only the submitter who did not book: {due}"
+    );
+    let bodies = received(&receiver);
+    let last = bodies.last().unwrap();
+    assert_eq!(last["triggerEvent"], "FORM_SUBMITTED_NO_EVENT");
+    assert_eq!(last["payload"]["formId"], "form-1");
+    assert!(
+        last.get("Email").is_none(),
+        "no root copies for FORM_SUBMITTED_NO_EVENT"
+    );
+}

@@ -67,6 +67,8 @@ pub struct Booking {
     pub paid: bool,
     /// The booking this one replaced, if it came from a reschedule.
     pub rescheduled_from: Option<String>,
+    /// When it was booked (epoch ms on the simulator's clock).
+    pub created_ms: i64,
 }
 
 fn iso(ms: i64) -> String {
@@ -389,6 +391,7 @@ pub async fn create(calcom: &Arc<Calcom>, new: NewBooking) -> Result<Step, Lifec
         price: new.price,
         paid: false,
         rescheduled_from: None,
+        created_ms: calcom.clock.now_ms(),
     });
     let trigger = match (pending, new.price > 0) {
         (true, _) => TriggerEvent::BookingRequested,
@@ -473,6 +476,7 @@ pub async fn reschedule(
         start_ms,
         end_ms: start_ms + (old.end_ms - old.start_ms),
         rescheduled_from: Some(old.uid.clone()),
+        created_ms: calcom.clock.now_ms(),
         ..old.clone()
     });
     schedule_meetings(calcom, &new);
@@ -674,6 +678,36 @@ pub async fn submit_form(
     data.insert("teamId".to_owned(), Value::Null);
     data.insert("responses".to_owned(), Value::Object(responses));
     let scopes = user_scopes(calcom, user.id);
+    let email = data["responses"]
+        .as_object()
+        .and_then(|responses| {
+            responses
+                .iter()
+                .find(|(field, _)| field.eq_ignore_ascii_case("email"))
+        })
+        .and_then(|(_, response)| response["value"].as_str())
+        .map(str::to_owned);
+    let mut follow_up = data.clone();
+    follow_up.insert(
+        "redirect".to_owned(),
+        json!({ "type": "customPageMessage", "value": "Thank you for your response" }),
+    );
+    follow_up.insert(
+        "responseId".to_owned(),
+        json!(calcom.journal.entries(None).len() + 1),
+    );
+    let responses = follow_up.shift_remove("responses").unwrap_or(Value::Null);
+    follow_up.insert("responses".to_owned(), responses);
+    let now = calcom.clock.now_ms();
+    calcom.scheduler.schedule(Job {
+        due_ms: now + FORM_NO_EVENT_DELAY_MS,
+        work: Work::FormNoEvent {
+            email,
+            submitted_ms: now,
+            user_id: user.id,
+            data: follow_up,
+        },
+    });
     Ok(dispatch(
         calcom,
         Event {
@@ -684,4 +718,34 @@ pub async fn submit_form(
         },
     )
     .await)
+}
+
+/// Cal.com's delay before FORM_SUBMITTED_NO_EVENT: 15 minutes.
+pub const FORM_NO_EVENT_DELAY_MS: i64 = 15 * 60_000;
+
+/// Sends FORM_SUBMITTED_NO_EVENT unless the submitter booked since submitting (Cal.com
+/// looks back about 20 minutes, which covers the 15-minute wait).
+pub async fn form_no_event(
+    calcom: &Arc<Calcom>,
+    email: Option<&str>,
+    submitted_ms: i64,
+    user_id: i64,
+    data: Map<String, Value>,
+) -> Vec<crate::dispatch::Dispatched> {
+    let booked = email.is_some_and(|email| {
+        calcom.store.bookings().iter().any(|booking| {
+            booking.attendee.email.eq_ignore_ascii_case(email)
+                && booking.created_ms >= submitted_ms - 5 * 60_000
+        })
+    });
+    if booked {
+        return Vec::new();
+    }
+    let event = Event {
+        trigger: TriggerEvent::FormSubmittedNoEvent,
+        scopes: user_scopes(calcom, user_id),
+        data,
+        created_at: None,
+    };
+    dispatch(calcom, event).await
 }

@@ -33,6 +33,18 @@ pub enum Work {
         /// The booking.
         booking_uid: String,
     },
+    /// FORM_SUBMITTED_NO_EVENT for a routing-form submission that led to no booking.
+    FormNoEvent {
+        /// The email the submission gave, if any.
+        email: Option<String>,
+        /// When the form was submitted (epoch ms).
+        submitted_ms: i64,
+        /// The form owner.
+        user_id: i64,
+        /// The payload to send.
+        #[serde(skip)]
+        data: serde_json::Map<String, serde_json::Value>,
+    },
     /// Send a delivery again after a network error (opt-in retry policy).
     Retry {
         /// The subscription.
@@ -123,6 +135,21 @@ async fn run_locked(calcom: &Arc<Calcom>) -> Vec<Dispatched> {
             } => {
                 dispatched
                     .extend(crate::booking::fire_meeting(calcom, trigger, &booking_uid).await);
+            }
+            Work::FormNoEvent {
+                email,
+                submitted_ms,
+                user_id,
+                data,
+            } => {
+                let sent = crate::booking::form_no_event(
+                    calcom,
+                    email.as_deref(),
+                    submitted_ms,
+                    user_id,
+                    data,
+                );
+                dispatched.extend(sent.await);
             }
             Work::Retry {
                 subscription_id,
