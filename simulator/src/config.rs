@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::error::Error;
-use crate::profile::Profile;
-use crate::zod::ZodVersion;
+use crate::protocol::error::Error;
+use crate::protocol::profile::Profile;
+use crate::protocol::zod::ZodVersion;
 
 const EMBEDDED_DEFAULTS: &str = include_str!("default_config.toml");
 
@@ -290,11 +290,20 @@ impl fmt::Debug for Config {
             .field("profile", &self.profile)
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("sync_secret", &crate::redact::mask(&self.sync_secret))
+            .field(
+                "sync_secret",
+                &crate::protocol::redact::mask(&self.sync_secret),
+            )
             .field("header_name", &self.push_header_name())
-            .field("encryption_key", &crate::redact::mask(&self.encryption_key))
+            .field(
+                "encryption_key",
+                &crate::protocol::redact::mask(&self.encryption_key),
+            )
             .field("sync_endpoint", &self.sync_endpoint)
-            .field("admin_api_key", &crate::redact::mask(&self.admin_api_key))
+            .field(
+                "admin_api_key",
+                &crate::protocol::redact::mask(&self.admin_api_key),
+            )
             .field("zod", &self.zod)
             .field("api_v1", &self.api_v1)
             .finish_non_exhaustive()

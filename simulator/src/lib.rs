@@ -77,49 +77,36 @@
 //! The README describes the command line (`calsim serve`, `calsim partner`,
 //! `calsim check ...`) and the `/_calsim/` control API.
 
-mod answer;
-pub mod api_v1;
-pub mod api_v2;
-pub mod app_credential;
-pub mod booking;
-pub mod calcom;
-pub mod catalog;
-pub mod check;
-pub mod clock;
-pub mod config;
-mod control;
-pub mod crypto;
-pub mod delivery;
-pub mod dispatch;
-pub mod error;
-pub mod http_client;
-pub mod integrations;
-pub mod journal;
-pub mod js_value;
-mod next;
-pub mod partner;
-pub mod payload;
-pub mod profile;
-pub mod pull;
-pub mod push;
-pub mod receiver;
-pub mod redact;
-pub mod scheduler;
-mod server;
-pub mod signing;
-pub mod simulator;
-pub mod store;
-pub mod subscription;
-pub mod template;
-pub mod trigger;
-pub mod zod;
+//! ## Where things live
+//!
+//! `ARCHITECTURE.md` maps the tree: [`protocol`] (Cal.com's rules, pure), [`net`]
+//! (sockets, client, delivery, journal), [`calcom`] (the fake Cal.com), [`partner`] (the
+//! partner platform's side), [`check`] (conformance checks). The modules users knew before
+//! the folders existed stay reachable at the crate root (`calsim::crypto`, ...).
 
-pub use answer::Answer;
-pub use calcom::Calcom;
-pub use clock::Clock;
+pub mod calcom;
+pub mod check;
+pub mod config;
+pub mod net;
+pub mod partner;
+pub mod protocol;
+
+pub use calcom::{
+    api_v1, api_v2, app_credential, booking, clock, dispatch, integrations, pull, scheduler,
+    simulator, store, subscription,
+};
+pub use net::{delivery, http_client, journal};
+pub use partner::{push_client as push, receiver};
+pub use protocol::{
+    catalog, crypto, error, js_value, payload, profile, redact, signing, template, trigger, zod,
+};
+
+pub use calcom::clock::Clock;
+pub use calcom::simulator::{Simulator, SimulatorBuilder};
+pub use calcom::state::Calcom;
+pub use calcom::store::Store;
 pub use config::Config;
-pub use error::Error;
-pub use journal::Journal;
-pub use profile::Profile;
-pub use simulator::{Simulator, SimulatorBuilder};
-pub use store::Store;
+pub use net::journal::Journal;
+pub use protocol::answer::Answer;
+pub use protocol::error::Error;
+pub use protocol::profile::Profile;

@@ -2,7 +2,7 @@
 //! `/api/webhook/app-credential` and compare status and body bytes with what the chosen
 //! Cal.com generation answers.
 //!
-//! The expected answer of each case is computed by [`crate::app_credential::decide`] on a
+//! The expected answer of each case is computed by [`crate::calcom::app_credential::decide`] on a
 //! model of the target (the user, the app) configured like it. Only "created" versus
 //! "updated" depends on the target's data, so the first valid push may be either.
 //! The run writes to the target: it pushes to the given user and app, and its last case
@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use bytes::Bytes;
 
-use crate::app_credential::{self, Decision, Push, Step};
-use crate::catalog::{self, App, AppMetadata};
+use crate::calcom::app_credential::{self, Decision, Push, Step};
+use crate::calcom::store::{Role, Store, User};
 use crate::check::{Check, Report};
 use crate::config::Config;
-use crate::crypto::{symmetric_encrypt_with_iv, EncryptionKey};
-use crate::error::Error;
-use crate::http_client;
-use crate::store::{Role, Store, User};
+use crate::net::http_client;
+use crate::protocol::catalog::{self, App, AppMetadata};
+use crate::protocol::crypto::{symmetric_encrypt_with_iv, EncryptionKey};
+use crate::protocol::error::Error;
 
 /// A key that is not the target's, for the "wrong key" case (32 characters).
 const OTHER_KEY: &str = "calsim-other-key-0123456789abcde";
@@ -170,7 +170,7 @@ fn judge(
 fn updated_instead(expected: &Decision, user_id: i64) -> Decision {
     let mut twin = expected.clone();
     if expected.step == Step::Created {
-        twin.answer = crate::answer::Answer::message(
+        twin.answer = crate::protocol::answer::Answer::message(
             expected.answer.status,
             expected_router(expected),
             &format!("Credentials updated for userId: {user_id}"),
@@ -180,11 +180,11 @@ fn updated_instead(expected: &Decision, user_id: i64) -> Decision {
     twin
 }
 
-fn expected_router(expected: &Decision) -> crate::profile::NextRouter {
-    if expected.answer.content_type == Some(crate::answer::APP_JSON) {
-        crate::profile::NextRouter::App
+fn expected_router(expected: &Decision) -> crate::protocol::profile::NextRouter {
+    if expected.answer.content_type == Some(crate::protocol::answer::APP_JSON) {
+        crate::protocol::profile::NextRouter::App
     } else {
-        crate::profile::NextRouter::Pages
+        crate::protocol::profile::NextRouter::Pages
     }
 }
 

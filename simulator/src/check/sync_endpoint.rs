@@ -1,17 +1,17 @@
 //! `calsim check sync-endpoint`: call a partner's sync endpoint exactly as Cal.com does
 //! (also without and with a wrong secret) and judge each reply by Cal.com's rules
-//! ([`crate::pull::judge`]).
+//! ([`crate::calcom::pull::judge`]).
 
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderName, HeaderValue};
 use serde_json::Value;
 
+use crate::calcom::pull::{self, PullPath, PullRequest};
 use crate::check::{Check, Report};
 use crate::config::Config;
-use crate::error::Error;
-use crate::http_client;
-use crate::pull::{self, PullPath, PullRequest};
+use crate::net::http_client;
+use crate::protocol::error::Error;
 
 /// What to check and how Cal.com is configured towards it.
 #[derive(Clone, Debug)]

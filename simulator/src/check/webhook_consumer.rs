@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 use crate::check::{Check, Report};
-use crate::delivery::{self, Outgoing, FORM, JSON};
-use crate::error::Error;
-use crate::http_client;
-use crate::js_value::JsValue;
-use crate::payload;
-use crate::signing;
-use crate::trigger::TriggerEvent;
+use crate::net::delivery::{self, Outgoing, FORM, JSON};
+use crate::net::http_client;
+use crate::protocol::error::Error;
+use crate::protocol::js_value::JsValue;
+use crate::protocol::payload;
+use crate::protocol::signing;
+use crate::protocol::trigger::TriggerEvent;
 
 /// What to check.
 #[derive(Clone, Debug)]

@@ -105,7 +105,7 @@ impl BookingCommand {
             ),
         };
         let timeout = Duration::from_secs(30);
-        let response = calsim::http_client::build(timeout)
+        let response = calsim::net::http_client::build(timeout)
             .post(format!("{base}{path}"))
             .json(&body)
             .send()
@@ -113,7 +113,7 @@ impl BookingCommand {
             .map_err(|error| {
                 anyhow::anyhow!(
                     "no answer from {base}: {}",
-                    calsim::http_client::describe_error(&error, timeout)
+                    calsim::net::http_client::describe_error(&error, timeout)
                 )
             })?;
         let status = response.status();

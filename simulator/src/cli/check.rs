@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use calsim::check::{app_credential, sync_endpoint, webhook_consumer, Report};
-use calsim::zod::ZodVersion;
+use calsim::protocol::zod::ZodVersion;
 use calsim::{Config, Profile};
 
 /// Judge an implementation of either side of credential sync.

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use calsim::crypto;
+use calsim::protocol::crypto;
 
 /// Decrypt an `<iv hex>:<ciphertext hex>` text (argument or stdin).
 #[derive(Debug, clap::Args)]

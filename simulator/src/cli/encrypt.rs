@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Context;
-use calsim::crypto;
+use calsim::protocol::crypto;
 
 /// Encrypt a plaintext (argument or stdin) with a 32-character key.
 #[derive(Debug, clap::Args)]

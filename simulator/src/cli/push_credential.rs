@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use calsim::push::{self, PushOptions, Via};
+use calsim::partner::push_client::{self, PushOptions, Via};
 use serde_json::{json, Map, Value};
 
 /// Push a credential through the push webhook or API v1.
@@ -102,7 +102,7 @@ impl PushCredential {
             api_key: self.api_key.clone().unwrap_or(defaults.admin_api_key),
             timeout: Duration::from_millis(self.timeout_ms),
         };
-        let outcome = push::push_credential(&options, None).await?;
+        let outcome = push_client::push_credential(&options, None).await?;
         writeln!(std::io::stdout(), "{} {}", outcome.status, outcome.body)?;
         Ok(if outcome.accepted() {
             super::EXIT_OK

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use calsim::receiver::{Receiver, ReceiverConfig};
+use calsim::partner::receiver::{Receiver, ReceiverConfig};
 
 /// Receive Cal.com webhooks: verify, record (JSON lines, raw body kept), forward.
 #[derive(Debug, clap::Args)]

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use calsim::config::{ConfigFile, PullHeaders};
-use calsim::zod::ZodVersion;
+use calsim::protocol::zod::ZodVersion;
 use calsim::{Config, Profile, Simulator};
 
 /// Settings: embedded defaults < --config file < Cal.com's env vars < these flags.
@@ -120,7 +120,9 @@ impl Serve {
             .map(|path| read_app_config(path))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let config = self.config()?;
-        if let Err(error) = calsim::crypto::EncryptionKey::from_env_string(&config.encryption_key) {
+        if let Err(error) =
+            calsim::protocol::crypto::EncryptionKey::from_env_string(&config.encryption_key)
+        {
             if config.sharing_enabled() {
                 tracing::warn!(
                     "{error}; every push will get Cal.com's 500, as with a wrong key in Cal.com"
@@ -146,11 +148,16 @@ impl Serve {
 
 fn read_app_config(
     path: &std::path::Path,
-) -> anyhow::Result<(calsim::catalog::App, calsim::catalog::AppMetadata)> {
+) -> anyhow::Result<(
+    calsim::protocol::catalog::App,
+    calsim::protocol::catalog::AppMetadata,
+)> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|error| anyhow::anyhow!("cannot read --app-config {origin}: {error}"))?;
-    Ok(calsim::catalog::app_from_config_json(&text, &origin)?)
+    Ok(calsim::protocol::catalog::app_from_config_json(
+        &text, &origin,
+    )?)
 }
 
 fn set<T>(slot: &mut T, value: Option<T>) {
@@ -167,7 +174,7 @@ fn banner(config: &Config, url: &str) -> String {
         if value == default {
             value.to_owned()
         } else {
-            calsim::redact::mask(value)
+            calsim::protocol::redact::mask(value)
         }
     };
     let secret = shown(&config.sync_secret, &defaults.sync_secret);

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use calsim::delivery::{self, Outgoing};
-use calsim::js_value::JsValue;
-use calsim::payload;
-use calsim::trigger::TriggerEvent;
+use calsim::net::delivery::{self, Outgoing};
+use calsim::protocol::js_value::JsValue;
+use calsim::protocol::payload;
+use calsim::protocol::trigger::TriggerEvent;
 use serde_json::Value;
 
 /// Where and how to send.
@@ -115,7 +115,7 @@ async fn send(target: &Target, body: String, content_type: &'static str) -> anyh
         target.secret.as_deref(),
         !target.no_version_header,
     );
-    let client = calsim::http_client::build(timeout);
+    let client = calsim::net::http_client::build(timeout);
     let attempt = delivery::deliver(&client, &outgoing, timeout, None).await;
     match attempt.status {
         Some(status) => {

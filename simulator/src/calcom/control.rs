@@ -1,0 +1,518 @@
+//! The control and inspection API under `/_calsim/` (in the spirit of WireMock's
+//! `/__admin/`): seed users, apps and credentials, trigger pulls, read the journal,
+//! move the clock, reset. Every answer is JSON; every error says what to send instead.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::calcom::pull::{self, PullError};
+use crate::calcom::state::Calcom;
+use crate::calcom::store::{Role, User};
+use crate::net::journal::Surface;
+use crate::protocol::catalog::{self, App, AppMetadata};
+
+/// The `/_calsim` routes (nested by [`crate::calcom::router`]).
+pub fn router() -> Router<Arc<Calcom>> {
+    Router::new()
+        .route("/", get(index))
+        .route("/config", get(show_config))
+        .route("/users", get(list_users).post(put_user))
+        .route("/apps", get(list_apps).post(add_app))
+        .route("/credentials", get(list_credentials).post(add_credential))
+        .route(
+            "/credentials/{id}",
+            get(show_credential).delete(delete_credential),
+        )
+        .route("/credentials/{id}/refresh", post(refresh_credential))
+        .route("/credentials/{id}/expire", post(expire_credential))
+        .route("/journal", get(list_journal).delete(clear_journal))
+        .route("/clock", get(show_clock))
+        .route("/clock/advance", post(advance_clock))
+        .route("/reset", post(reset))
+        .route("/subscriptions", get(list_subscriptions))
+        .route("/bookings", get(list_bookings).post(create_booking))
+        .route("/bookings/{uid}/{step}", post(booking_step))
+        .route("/scheduled", get(list_scheduled))
+        .route("/out-of-office", post(out_of_office))
+        .route("/forms/{form}/submit", post(submit_form))
+        .route("/events", post(fire_event))
+}
+
+/// A control-API error: `{"error": ..., "hint": ...}`.
+struct ControlError {
+    status: StatusCode,
+    error: String,
+    hint: &'static str,
+}
+
+impl ControlError {
+    fn bad_request(error: impl Into<String>, hint: &'static str) -> Self {
+        ControlError {
+            status: StatusCode::BAD_REQUEST,
+            error: error.into(),
+            hint,
+        }
+    }
+
+    fn not_found(error: impl Into<String>, hint: &'static str) -> Self {
+        ControlError {
+            status: StatusCode::NOT_FOUND,
+            error: error.into(),
+            hint,
+        }
+    }
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": self.error, "hint": self.hint });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+type Answer = Result<Response, ControlError>;
+
+fn ok(value: impl serde::Serialize) -> Answer {
+    Ok(Json(value).into_response())
+}
+
+/// Parses a JSON body, turning axum's rejection into a hint-bearing error.
+fn body<T: serde::de::DeserializeOwned>(text: &str, hint: &'static str) -> Result<T, ControlError> {
+    serde_json::from_str(text)
+        .map_err(|error| ControlError::bad_request(format!("bad JSON body: {error}"), hint))
+}
+
+async fn index() -> Answer {
+    ok(json!({
+        "endpoints": [
+            "GET /_calsim/config",
+            "GET|POST /_calsim/users",
+            "GET|POST /_calsim/apps",
+            "GET|POST /_calsim/credentials[?userId=N&appId=SLUG]",
+            "GET|DELETE /_calsim/credentials/{id}",
+            "POST /_calsim/credentials/{id}/refresh",
+            "POST /_calsim/credentials/{id}/expire",
+            "GET|DELETE /_calsim/journal[?surface=app-credential|api-v1-credential-sync|pull]",
+            "GET /_calsim/clock",
+            "POST /_calsim/clock/advance",
+            "POST /_calsim/reset",
+            "GET /_calsim/subscriptions",
+            "GET|POST /_calsim/bookings",
+            "POST /_calsim/bookings/{uid}/confirm|reject|cancel|reschedule|pay|no-show|start|end",
+            "GET /_calsim/scheduled",
+            "POST /_calsim/out-of-office",
+            "POST /_calsim/forms/{formId}/submit",
+            "POST /_calsim/events"
+        ]
+    }))
+}
+
+async fn show_config(State(calcom): State<Arc<Calcom>>) -> Answer {
+    let config = calcom.config();
+    ok(json!({
+        "profile": config.profile,
+        "sharingEnabled": config.sharing_enabled(),
+        "headerName": config.push_header_name(),
+        "apiV1HeaderName": config.api_v1_header_name(),
+        "pullHeaderName": config.pull_header_name(),
+        "syncEndpoint": config.sync_endpoint,
+        "pullEnabled": config.pull_enabled(),
+        "zod": config.zod,
+        "apiV1": config.api_v1,
+        "bodyLimit": config.body_limit,
+        "syncSecret": crate::protocol::redact::mask(&config.sync_secret),
+        "encryptionKey": crate::protocol::redact::mask(&config.encryption_key),
+    }))
+}
+
+async fn list_users(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.store.users())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewUser {
+    id: i64,
+    email: Option<String>,
+    name: Option<String>,
+    #[serde(default)]
+    role: Role,
+    #[serde(default)]
+    locked: bool,
+}
+
+const USER_HINT: &str = r#"send {"id": 7, "email": "a@example.com", "name": "A", "role": "USER"|"ADMIN", "locked": false}; only id is required"#;
+
+async fn put_user(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let new: NewUser = body(&text, USER_HINT)?;
+    let user = User {
+        id: new.id,
+        email: new
+            .email
+            .unwrap_or_else(|| format!("user{}@example.com", new.id)),
+        name: new
+            .name
+            .unwrap_or_else(|| format!("Calsim User {}", new.id)),
+        role: new.role,
+        locked: new.locked,
+    };
+    calcom.store.put_user(user.clone());
+    Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+async fn list_apps(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.store.apps())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewAppRow {
+    app: App,
+    metadata: Option<AppMetadata>,
+}
+
+const APP_HINT: &str = "send an app's config.json (validated like Cal.com's app-store build), or {\"app\": {slug, dirName, categories, enabled}, \"metadata\": null} for an App row without build metadata";
+
+async fn add_app(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let value: Value = body(&text, APP_HINT)?;
+    let (app, metadata) = if value.get("app").is_some() {
+        let row: NewAppRow = body(&text, APP_HINT)?;
+        (row.app, row.metadata)
+    } else {
+        let (app, metadata) = catalog::app_from_config_json(&text, "POST /_calsim/apps")
+            .map_err(|error| ControlError::bad_request(error.to_string(), APP_HINT))?;
+        (app, Some(metadata))
+    };
+    calcom.store.put_app(app.clone(), metadata.clone());
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "app": app, "metadata": metadata })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CredentialFilter {
+    user_id: Option<i64>,
+    app_id: Option<String>,
+}
+
+async fn list_credentials(
+    State(calcom): State<Arc<Calcom>>,
+    filter: Result<Query<CredentialFilter>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    let Query(filter) = filter.map_err(|error| {
+        ControlError::bad_request(error.body_text(), "use ?userId=<integer>&appId=<app slug>")
+    })?;
+    ok(calcom
+        .store
+        .credentials(filter.user_id, filter.app_id.as_deref()))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewCredential {
+    user_id: i64,
+    app_id: String,
+    key: Value,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+const CREDENTIAL_HINT: &str = r#"send {"userId": 1, "appId": "google-calendar", "key": {"access_token": "..."}}; "type" defaults to the app's metadata type"#;
+
+async fn add_credential(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let new: NewCredential = body(&text, CREDENTIAL_HINT)?;
+    let kind = match new.kind {
+        Some(kind) => kind,
+        None => calcom
+            .store
+            .app(&new.app_id)
+            .and_then(|app| calcom.store.metadata(&app.dir_name))
+            .map(|metadata| metadata.kind.clone())
+            .ok_or_else(|| {
+                ControlError::bad_request(
+                    format!("unknown app `{}` and no \"type\" given", new.app_id),
+                    "add the app first (POST /_calsim/apps) or pass \"type\"",
+                )
+            })?,
+    };
+    let credential = calcom
+        .store
+        .insert_credential(Some(new.user_id), &new.app_id, &kind, new.key);
+    Ok((StatusCode::CREATED, Json(credential)).into_response())
+}
+
+const CREDENTIAL_ID_HINT: &str = "list credentials with GET /_calsim/credentials";
+
+async fn show_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
+    let credential = calcom.store.credential(id).ok_or_else(|| {
+        ControlError::not_found(format!("no credential with id {id}"), CREDENTIAL_ID_HINT)
+    })?;
+    ok(credential)
+}
+
+async fn delete_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
+    let credential = calcom.store.delete_credential(id, None).ok_or_else(|| {
+        ControlError::not_found(format!("no credential with id {id}"), CREDENTIAL_ID_HINT)
+    })?;
+    ok(credential)
+}
+
+async fn refresh_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
+    match pull::pull(&calcom, id).await {
+        Ok(verdict) => ok(verdict),
+        Err(error @ PullError::UnknownCredential(_)) => Err(ControlError::not_found(
+            error.to_string(),
+            CREDENTIAL_ID_HINT,
+        )),
+        Err(error @ PullError::Disabled(_)) => Err(ControlError {
+            status: StatusCode::CONFLICT,
+            error: error.to_string(),
+            hint: "start calsim serve with --sync-endpoint URL (CALCOM_CREDENTIAL_SYNC_ENDPOINT)",
+        }),
+    }
+}
+
+async fn expire_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
+    let credential = pull::expire(&calcom, id).ok_or_else(|| {
+        ControlError::not_found(format!("no credential with id {id}"), CREDENTIAL_ID_HINT)
+    })?;
+    ok(credential)
+}
+
+#[derive(Deserialize)]
+struct JournalFilter {
+    surface: Option<String>,
+}
+
+async fn list_journal(
+    State(calcom): State<Arc<Calcom>>,
+    Query(filter): Query<JournalFilter>,
+) -> Answer {
+    let surface = match filter.surface.as_deref() {
+        None => None,
+        Some(name) => Some(
+            serde_json::from_value::<Surface>(json!(name)).map_err(|_| {
+                ControlError::bad_request(
+                    format!("unknown surface `{name}`"),
+                    "use app-credential, api-v1-credential-sync, pull, partner-sync-endpoint, push, check, webhook or webhook-received",
+                )
+            })?,
+        ),
+    };
+    ok(calcom.journal.entries(surface))
+}
+
+async fn clear_journal(State(calcom): State<Arc<Calcom>>) -> Answer {
+    calcom.journal.clear();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn show_clock(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(json!({ "nowMs": calcom.clock.now_ms(), "offsetMs": calcom.clock.offset_ms() }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    ms: i64,
+}
+
+async fn advance_clock(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let Advance { ms } = body(
+        &text,
+        r#"send {"ms": 3600000} to move the clock an hour forward"#,
+    )?;
+    let dispatched = crate::calcom::due_work::advance(&calcom, ms).await;
+    ok(
+        json!({ "nowMs": calcom.clock.now_ms(), "offsetMs": calcom.clock.offset_ms(), "dispatched": dispatched }),
+    )
+}
+
+async fn reset(State(calcom): State<Arc<Calcom>>) -> Answer {
+    calcom.reset();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_subscriptions(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.store.subscriptions(None))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewEvent {
+    trigger: crate::protocol::trigger::TriggerEvent,
+    user_id: Option<i64>,
+    event_type_id: Option<i64>,
+    organization_id: Option<i64>,
+    oauth_client_id: Option<String>,
+    data: Option<serde_json::Map<String, Value>>,
+    created_at: Option<String>,
+}
+
+const EVENT_HINT: &str = r#"send {"trigger": "BOOKING_CREATED", "userId": 1, "eventTypeId": 1, "organizationId": 1, "data": {...}}; without "data" calsim's example data for the trigger is used"#;
+
+async fn fire_event(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let new: NewEvent = body(&text, EVENT_HINT)?;
+    let data = match new.data {
+        Some(data) => data,
+        None => crate::protocol::payload::built_in(new.trigger)
+            .and_then(|example| {
+                match crate::protocol::js_value::JsValue::parse(example).map(Value::from) {
+                    Ok(Value::Object(data)) => Some(data),
+                    _ => None,
+                }
+            })
+            .ok_or_else(|| {
+                ControlError::bad_request(
+                    format!("no example data for {}", new.trigger),
+                    EVENT_HINT,
+                )
+            })?,
+    };
+    let scopes: Vec<crate::calcom::subscription::Scope> = [
+        new.user_id.map(crate::calcom::subscription::Scope::User),
+        new.event_type_id
+            .map(crate::calcom::subscription::Scope::EventType),
+        new.organization_id
+            .map(crate::calcom::subscription::Scope::Organization),
+        new.oauth_client_id
+            .map(crate::calcom::subscription::Scope::OAuthClient),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let event = crate::calcom::dispatch::Event {
+        trigger: new.trigger,
+        scopes,
+        data,
+        created_at: new.created_at,
+    };
+    ok(crate::calcom::dispatch::dispatch(&calcom, event).await)
+}
+
+async fn list_bookings(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.store.bookings())
+}
+
+const BOOKING_HINT: &str = r#"send {"eventTypeId": 1, "start": "2030-01-01T10:00:00Z", "lengthMinutes": 30, "requiresConfirmation": false, "price": 0, "attendee": {"name": "A", "email": "a@example.com", "timeZone": "Europe/London"}}"#;
+
+fn lifecycle_error(error: crate::calcom::booking::LifecycleError) -> ControlError {
+    use crate::calcom::booking::LifecycleError;
+    match error {
+        LifecycleError::BadTime(_) => ControlError::bad_request(error.to_string(), BOOKING_HINT),
+        LifecycleError::WrongState { .. } => ControlError {
+            status: StatusCode::CONFLICT,
+            error: error.to_string(),
+            hint: "GET /_calsim/bookings shows each booking's status",
+        },
+        _ => ControlError::not_found(error.to_string(), BOOKING_HINT),
+    }
+}
+
+async fn create_booking(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let new: crate::calcom::booking::NewBooking = body(&text, BOOKING_HINT)?;
+    let step = crate::calcom::booking::create(&calcom, new)
+        .await
+        .map_err(lifecycle_error)?;
+    Ok((StatusCode::CREATED, Json(step)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StepInput {
+    reason: Option<String>,
+    start: Option<String>,
+    no_show: Option<bool>,
+}
+
+const STEP_HINT: &str = r#"steps: confirm, reject {"reason"}, cancel {"reason"}, reschedule {"start": ISO}, pay, no-show {"noShow": true}, start, end"#;
+
+async fn booking_step(
+    State(calcom): State<Arc<Calcom>>,
+    Path((uid, step)): Path<(String, String)>,
+    text: String,
+) -> Answer {
+    let input: StepInput = if text.trim().is_empty() {
+        StepInput::default()
+    } else {
+        body(&text, STEP_HINT)?
+    };
+    let done = match step.as_str() {
+        "confirm" => crate::calcom::booking::confirm(&calcom, &uid).await,
+        "reject" => crate::calcom::booking::reject(&calcom, &uid, input.reason).await,
+        "cancel" => crate::calcom::booking::cancel(&calcom, &uid, input.reason).await,
+        "reschedule" => {
+            let start = input.start.ok_or_else(|| {
+                ControlError::bad_request("reschedule needs \"start\"", STEP_HINT)
+            })?;
+            crate::calcom::booking::reschedule(&calcom, &uid, &start).await
+        }
+        "pay" => crate::calcom::booking::pay(&calcom, &uid).await,
+        "no-show" => {
+            crate::calcom::booking::no_show(&calcom, &uid, input.no_show.unwrap_or(true)).await
+        }
+        "start" => {
+            crate::calcom::booking::meeting_now(
+                &calcom,
+                &uid,
+                crate::protocol::trigger::TriggerEvent::MeetingStarted,
+            )
+            .await
+        }
+        "end" => {
+            crate::calcom::booking::meeting_now(
+                &calcom,
+                &uid,
+                crate::protocol::trigger::TriggerEvent::MeetingEnded,
+            )
+            .await
+        }
+        other => {
+            return Err(ControlError::not_found(
+                format!("no booking step `{other}`"),
+                STEP_HINT,
+            ))
+        }
+    };
+    ok(done.map_err(lifecycle_error)?)
+}
+
+async fn list_scheduled(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.scheduler.pending())
+}
+
+async fn out_of_office(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let new: crate::calcom::booking::NewOutOfOffice = body(
+        &text,
+        r#"send {"userId": 1, "start": "2030-02-01T00:00:00.000Z", "end": "2030-02-05T23:59:59.999Z", "notes": "holiday", "toUserId": 2}"#,
+    )?;
+    ok(crate::calcom::booking::out_of_office(&calcom, new)
+        .await
+        .map_err(lifecycle_error)?)
+}
+
+async fn submit_form(
+    State(calcom): State<Arc<Calcom>>,
+    Path(form): Path<String>,
+    text: String,
+) -> Answer {
+    let submission: crate::calcom::booking::FormSubmission = body(
+        &text,
+        r#"send {"userId": 1, "formName": "Sales routing", "responses": {"Email": "guest@example.com", "Company size": "11-50"}}"#,
+    )?;
+    ok(
+        crate::calcom::booking::submit_form(&calcom, &form, submission)
+            .await
+            .map_err(lifecycle_error)?,
+    )
+}

@@ -1,0 +1,64 @@
+//! [`Calcom`]: everything the fake Cal.com holds, shared by every handler behind an `Arc`.
+
+use std::sync::{Arc, RwLock};
+
+use crate::calcom::clock::Clock;
+use crate::calcom::store::Store;
+use crate::config::Config;
+use crate::net::http_client;
+use crate::net::journal::Journal;
+
+/// Everything the fake Cal.com holds. Shared by every handler behind an `Arc`.
+#[derive(Debug)]
+pub struct Calcom {
+    config: RwLock<Arc<Config>>,
+    /// The database.
+    pub store: Store,
+    /// Every request received and sent.
+    pub journal: Journal,
+    /// The clock token expiry is judged by.
+    pub clock: Clock,
+    /// The client pulls and webhooks are sent with.
+    pub http: reqwest::Client,
+    /// Time-based triggers waiting for the clock.
+    pub scheduler: crate::calcom::scheduler::Scheduler,
+}
+
+impl Calcom {
+    /// A fake Cal.com with the default seed.
+    pub fn new(config: Config) -> Arc<Self> {
+        Arc::new(Calcom {
+            store: Store::seeded(&config.admin_api_key),
+            http: http_client::build(config.pull_timeout),
+            config: RwLock::new(Arc::new(config)),
+            journal: Journal::default(),
+            clock: Clock::default(),
+            scheduler: crate::calcom::scheduler::Scheduler::default(),
+        })
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> Arc<Config> {
+        let config = self
+            .config
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
+        Arc::clone(&config)
+    }
+
+    /// Replaces the configuration (control API, tests).
+    pub fn set_config(&self, config: Config) {
+        *self
+            .config
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner()) = Arc::new(config);
+    }
+
+    /// Back to the seed: store, journal and clock.
+    pub fn reset(&self) {
+        self.store.reset(&self.config().admin_api_key);
+        self.journal.clear();
+        self.clock.reset();
+        self.scheduler.clear();
+    }
+}

@@ -1,0 +1,209 @@
+//! Conformance checks: drive a user's implementation and judge it by Cal.com's rules.
+//!
+//! Each check has a stable id (`app-credential/wrong-secret`), the rule in words, and
+//! an [`Outcome`]; a failure says what was found, what Cal.com does, and the fix. The
+//! expectations come from the same code that runs the fake Cal.com
+//! ([`crate::calcom::app_credential::decide`], [`crate::calcom::pull::judge`]), so a check and the
+//! simulator can never disagree. A [`Report`] renders as text, JSON or JUnit.
+//!
+//! May import: [`crate::protocol`], [`crate::net`], [`crate::config`], [`crate::calcom`]
+//! (for its rules) and [`crate::partner`]; never the CLI.
+
+pub mod app_credential;
+pub mod sync_endpoint;
+pub mod webhook_consumer;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// How one check went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "lowercase")]
+pub enum Outcome {
+    /// As Cal.com requires.
+    Pass,
+    /// Acceptable to Cal.com, but worth knowing.
+    Warn {
+        /// What to know.
+        note: String,
+    },
+    /// Not what Cal.com requires.
+    Fail {
+        /// What the implementation did.
+        found: String,
+        /// What Cal.com does or needs.
+        expected: String,
+        /// How to fix it.
+        fix: String,
+    },
+}
+
+/// One check's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Stable id, `<suite>/<rule>`.
+    pub id: String,
+    /// The rule, in words.
+    pub rule: String,
+    /// How it went.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+impl Check {
+    /// A passed check.
+    pub fn pass(id: impl Into<String>, rule: impl Into<String>) -> Self {
+        Check {
+            id: id.into(),
+            rule: rule.into(),
+            outcome: Outcome::Pass,
+        }
+    }
+
+    /// A check that passed with a note.
+    pub fn warn(id: impl Into<String>, rule: impl Into<String>, note: impl Into<String>) -> Self {
+        Check {
+            id: id.into(),
+            rule: rule.into(),
+            outcome: Outcome::Warn { note: note.into() },
+        }
+    }
+
+    /// A failed check.
+    pub fn fail(
+        id: impl Into<String>,
+        rule: impl Into<String>,
+        found: impl Into<String>,
+        expected: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Check {
+            id: id.into(),
+            rule: rule.into(),
+            outcome: Outcome::Fail {
+                found: found.into(),
+                expected: expected.into(),
+                fix: fix.into(),
+            },
+        }
+    }
+
+    /// Whether it failed.
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, Outcome::Fail { .. })
+    }
+
+    /// One line: `PASS id: rule`, `WARN id: rule (note)`, `FAIL id: rule — found …; expected …; fix: …`.
+    pub fn line(&self) -> String {
+        match &self.outcome {
+            Outcome::Pass => format!("PASS {}: {}", self.id, self.rule),
+            Outcome::Warn { note } => format!("WARN {}: {} ({note})", self.id, self.rule),
+            Outcome::Fail {
+                found,
+                expected,
+                fix,
+            } => format!(
+                "FAIL {}: {} — found {found}; expected {expected}; fix: {fix}",
+                self.id, self.rule
+            ),
+        }
+    }
+}
+
+/// Every check of one suite run against one target.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The suite, e.g. `app-credential`.
+    pub suite: String,
+    /// What was checked.
+    pub target: String,
+    /// The checks, in the order they ran.
+    pub checks: Vec<Check>,
+    /// Wall time of the run.
+    #[serde(serialize_with = "milliseconds")]
+    pub elapsed: Duration,
+}
+
+fn milliseconds<S: serde::Serializer>(
+    elapsed: &Duration,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(elapsed.as_millis() as u64)
+}
+
+impl Report {
+    /// How many passed (warnings included).
+    pub fn passed(&self) -> usize {
+        self.checks.len() - self.failed()
+    }
+
+    /// How many failed.
+    pub fn failed(&self) -> usize {
+        self.checks.iter().filter(|check| check.failed()).count()
+    }
+
+    /// The failed checks' ids.
+    pub fn failed_ids(&self) -> Vec<&str> {
+        self.checks
+            .iter()
+            .filter(|check| check.failed())
+            .map(|check| check.id.as_str())
+            .collect()
+    }
+
+    /// One line per check, then `N passed, M failed`.
+    pub fn human(&self) -> String {
+        let mut text = format!("calsim check {} against {}\n", self.suite, self.target);
+        for check in &self.checks {
+            text.push_str(&check.line());
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "{} passed, {} failed\n",
+            self.passed(),
+            self.failed()
+        ));
+        text
+    }
+
+    /// The report as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "suite": self.suite,
+            "target": self.target,
+            "passed": self.passed(),
+            "failed": self.failed(),
+            "elapsedMs": self.elapsed.as_millis() as u64,
+            "checks": self.checks,
+        })
+    }
+
+    /// The report as JUnit XML, one test case per check.
+    pub fn junit(&self) -> String {
+        use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+        let mut suite = TestSuite::new(format!("calsim {}", self.suite));
+        suite.set_time(self.elapsed);
+        for check in &self.checks {
+            let status = match &check.outcome {
+                Outcome::Pass | Outcome::Warn { .. } => TestCaseStatus::success(),
+                Outcome::Fail { .. } => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status.set_message(check.line());
+                    status.set_type("conformance");
+                    status
+                }
+            };
+            let mut case = TestCase::new(check.id.as_str(), status);
+            case.set_classname(format!("calsim.{}", self.suite));
+            if let Outcome::Warn { note } = &check.outcome {
+                case.set_system_out(format!("warning: {note}"));
+            }
+            suite.add_test_case(case);
+        }
+        let mut report = quick_junit::Report::new(format!("calsim check {}", self.suite));
+        report.set_time(self.elapsed);
+        report.add_test_suite(suite);
+        report.to_string().unwrap_or_default()
+    }
+}

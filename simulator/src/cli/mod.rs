@@ -1,0 +1,126 @@
+//! The command line: `Cli`, the `Command` enum, exit codes. One file per subcommand.
+
+mod booking;
+mod check;
+mod decrypt;
+mod encrypt;
+mod partner;
+mod push_credential;
+mod receive;
+mod serve;
+mod trigger;
+
+use clap::{Parser, Subcommand};
+
+/// Everything went as expected.
+pub const EXIT_OK: u8 = 0;
+/// A conformance check failed, or the peer refused what was sent.
+pub const EXIT_CHECK_FAILED: u8 = 1;
+/// calsim could not do what was asked (bad input, unreachable peer, bad config).
+pub const EXIT_ERROR: u8 = 2;
+
+/// A mock Cal.com and partner platform: credential sync and conformance checks.
+#[derive(Debug, Parser)]
+#[command(name = "calsim", version, about)]
+pub struct Cli {
+    /// More log output (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a fake Cal.com on 127.0.0.1 (default port 3000).
+    Serve(serve::Serve),
+    /// Encrypt a plaintext as Cal.com's symmetricEncrypt does (AES-256-CBC).
+    Encrypt(encrypt::Encrypt),
+    /// Decrypt a `<iv hex>:<ciphertext hex>` text as Cal.com's symmetricDecrypt does.
+    Decrypt(decrypt::Decrypt),
+    /// Run conformance checks against your implementation of either side.
+    Check(check::CheckCommand),
+    /// Run a fake partner sync endpoint on 127.0.0.1 (default port 5100).
+    Partner(partner::PartnerCommand),
+    /// Encrypt a token and push it to Cal.com, as a partner does.
+    PushCredential(push_credential::PushCredential),
+    /// Send one signed webhook of a trigger to a URL, exactly as Cal.com would.
+    Trigger(trigger::Trigger),
+    /// Send Cal.com's test delivery (PING) to a URL.
+    Ping(trigger::Ping),
+    /// Receive webhooks on 127.0.0.1 (default port 4000), verifying like Nango.
+    Receive(receive::Receive),
+    /// Create and change bookings on a running fake Cal.com (fires their webhooks).
+    Booking(booking::BookingCommand),
+}
+
+impl Cli {
+    /// Runs the chosen command and returns the exit code.
+    pub async fn run(self) -> anyhow::Result<u8> {
+        match self.command {
+            Command::Serve(command) => command.run().await,
+            Command::Encrypt(command) => command.run(),
+            Command::Decrypt(command) => command.run(),
+            Command::Check(command) => command.run().await,
+            Command::Partner(command) => command.run().await,
+            Command::PushCredential(command) => command.run().await,
+            Command::Trigger(command) => command.run().await,
+            Command::Ping(command) => command.run().await,
+            Command::Receive(command) => command.run().await,
+            Command::Booking(command) => command.run().await,
+        }
+    }
+}
+
+/// Logs to stderr, readable, `info` by default.
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "calsim=info",
+        1 => "calsim=debug",
+        _ => "calsim=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .compact()
+        .init();
+}
+
+/// The key flags `encrypt` and `decrypt` share.
+#[derive(Debug, clap::Args)]
+struct KeyArgs {
+    /// The key string, exactly 32 characters (CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY).
+    #[arg(
+        long,
+        env = "CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY",
+        hide_env_values = true
+    )]
+    key: String,
+    /// Use the opt-in AES-256-GCM variant (not Cal.com mainline).
+    #[arg(long)]
+    gcm: bool,
+}
+
+impl KeyArgs {
+    fn key(&self) -> anyhow::Result<calsim::protocol::crypto::EncryptionKey> {
+        Ok(calsim::protocol::crypto::EncryptionKey::from_env_string(
+            &self.key,
+        )?)
+    }
+}
+
+/// Reads the argument, or stdin when it is absent or `-`.
+fn argument_or_stdin(argument: Option<String>) -> anyhow::Result<String> {
+    match argument.as_deref() {
+        Some("-") | None => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+            Ok(text.trim_end_matches(['\n', '\r']).to_owned())
+        }
+        Some(_) => Ok(argument.unwrap_or_default()),
+    }
+}

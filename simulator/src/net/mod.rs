@@ -1,0 +1,10 @@
+//! Plumbing every role shares: serving a router on a socket ([`server`]), the one HTTP
+//! client ([`http_client`]), sending a signed webhook ([`delivery`]) and the journal of
+//! every exchange ([`journal`]).
+//!
+//! May import: [`crate::protocol`] only. Knows nothing of Cal.com's state or the partner.
+
+pub mod delivery;
+pub mod http_client;
+pub mod journal;
+pub mod server;
