@@ -113,12 +113,181 @@ impl From<JsValue> for Value {
     }
 }
 
+/// The value JavaScript holds for a JSON value calsim built: every number an `f64`.
+impl From<&Value> for JsValue {
+    fn from(value: &Value) -> Self {
+        match value {
+            Value::Null => JsValue::Null,
+            Value::Bool(flag) => JsValue::Bool(*flag),
+            Value::Number(number) => JsValue::Number(number.as_f64().unwrap_or(f64::NAN)),
+            Value::String(text) => JsValue::String(text.clone()),
+            Value::Array(items) => JsValue::Array(items.iter().map(JsValue::from).collect()),
+            Value::Object(fields) => JsValue::Object(
+                fields
+                    .iter()
+                    .map(|(name, value)| (name.clone(), JsValue::from(value)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// `JSON.stringify(value)`: compact, numbers in JavaScript's text (`1e+21`,
+/// `12345678901234567000`), `NaN` and infinities as `null`, and object keys in
+/// JavaScript's property order (array-index keys ascending first, then the rest as
+/// inserted).
+///
+/// ```
+/// let value = serde_json::json!({"b": 1.50, "2": 12345678901234567890u64, "a": 1e21, "1": "x"});
+/// assert_eq!(calsim::js_value::stringify(&value), r#"{"1":"x","2":12345678901234567000,"b":1.5,"a":1e+21}"#);
+/// ```
+pub fn stringify(value: &Value) -> String {
+    let mut out = String::new();
+    write_json(value, &mut out);
+    out
+}
+
+fn write_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        Value::Number(number) => write_number(number, out),
+        Value::String(text) => write_string(text, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(fields) => {
+            out.push('{');
+            let mut first = true;
+            let mut field = |name: &str, value: &Value, out: &mut String| {
+                if !std::mem::take(&mut first) {
+                    out.push(',');
+                }
+                write_string(name, out);
+                out.push(':');
+                write_json(value, out);
+            };
+            let mut indices: Vec<(u32, &String, &Value)> = fields
+                .iter()
+                .filter_map(|(name, value)| array_index(name).map(|index| (index, name, value)))
+                .collect();
+            indices.sort_by_key(|(index, _, _)| *index);
+            for (_, name, value) in &indices {
+                field(name, value, out);
+            }
+            for (name, value) in fields {
+                if array_index(name).is_none() {
+                    field(name, value, out);
+                }
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A property name JavaScript orders first: a canonical integer below 2^32 - 1.
+fn array_index(name: &str) -> Option<u32> {
+    let canonical = name == "0" || (!name.is_empty() && !name.starts_with('0'));
+    if !canonical || !name.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    name.parse::<u32>().ok().filter(|index| *index != u32::MAX)
+}
+
+fn write_number(number: &Number, out: &mut String) {
+    let exact_integer = number
+        .as_i64()
+        .filter(|integer| integer.unsigned_abs() <= 1 << 53);
+    match exact_integer {
+        Some(integer) => out.push_str(&integer.to_string()),
+        None => match number.as_f64().filter(|float| float.is_finite()) {
+            Some(float) => out.push_str(&number_text(float)),
+            None => out.push_str("null"),
+        },
+    }
+}
+
+fn write_string(text: &str, out: &mut String) {
+    out.push_str(&serde_json::to_string(text).unwrap_or_default());
+}
+
 /// A number as `JSON.stringify` writes it (integers below 2^53 without a fraction).
 pub fn js_number(number: f64) -> Value {
     if number.fract() == 0.0 && number.abs() < 9_007_199_254_740_992.0 {
         return Value::Number(Number::from(number as i64));
     }
     Number::from_f64(number).map_or(Value::Null, Value::Number)
+}
+
+/// `Number.prototype.toString()`.
+///
+/// ```
+/// use calsim::js_value::number_text;
+/// assert_eq!(number_text(1050.0), "1050");
+/// assert_eq!(number_text(1e21), "1e+21");
+/// assert_eq!(number_text(-0.0), "0");
+/// assert_eq!(number_text(2.5e-7), "2.5e-7");
+/// ```
+pub fn number_text(number: f64) -> String {
+    if number == 0.0 {
+        return "0".to_owned();
+    }
+    if !number.is_finite() {
+        return if number.is_nan() {
+            "NaN"
+        } else if number > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }
+        .to_owned();
+    }
+    // The shortest digits that round-trip, ties to even (ryu), as the spec's Number::toString.
+    let mut buffer = ryu::Buffer::new();
+    let shortest = buffer.format_finite(number.abs());
+    let (mantissa, exponent) = shortest.split_once('e').unwrap_or((shortest, "0"));
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: String = whole.chars().chain(fraction.chars()).collect();
+    let mut point = whole.len() as i64 + exponent.parse::<i64>().unwrap_or(0);
+    let leading_zeros = digits.len() - digits.trim_start_matches('0').len();
+    digits.drain(..leading_zeros);
+    point -= leading_zeros as i64;
+    digits.truncate(digits.trim_end_matches('0').len());
+    let mut text = String::with_capacity(digits.len() + 8);
+    if number < 0.0 {
+        text.push('-');
+    }
+    let k = digits.len() as i64;
+    if k <= point && point <= 21 {
+        text.push_str(&digits);
+        text.extend(std::iter::repeat_n('0', (point - k) as usize));
+    } else if 0 < point && point <= 21 {
+        text.push_str(&digits[..point as usize]);
+        text.push('.');
+        text.push_str(&digits[point as usize..]);
+    } else if -6 < point && point <= 0 {
+        text.push_str("0.");
+        text.extend(std::iter::repeat_n('0', (-point) as usize));
+        text.push_str(&digits);
+    } else {
+        text.push_str(&digits[..1]);
+        if k > 1 {
+            text.push('.');
+            text.push_str(&digits[1..]);
+        }
+        let exponent = point - 1;
+        text.push('e');
+        text.push(if exponent < 0 { '-' } else { '+' });
+        text.push_str(&exponent.abs().to_string());
+    }
+    text
 }
 
 struct Parser<'a> {

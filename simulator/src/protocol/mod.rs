@@ -15,6 +15,7 @@ pub mod answer;
 pub mod catalog;
 pub mod crypto;
 pub mod error;
+pub mod handlebars;
 pub mod js_value;
 pub mod next;
 pub mod payload;

@@ -9,6 +9,8 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::protocol::js_value::stringify;
+use crate::protocol::template::{self, Rendered, TemplateError, JSON};
 use crate::protocol::trigger::TriggerEvent;
 
 /// Applies Cal.com's own changes to event data, in place and in Cal.com's order.
@@ -105,8 +107,9 @@ pub fn iso_string(at: jiff::Timestamp) -> String {
 /// assert_eq!(body, r#"{"triggerEvent":"BOOKING_CANCELLED","createdAt":"2024-01-01T00:00:00.000Z","payload":{"uid":"abc123","status":"CANCELLED"}}"#);
 /// ```
 pub fn default_body(trigger: TriggerEvent, created_at: &str, payload: &Value) -> String {
-    json!({ "triggerEvent": trigger.as_str(), "createdAt": created_at, "payload": payload })
-        .to_string()
+    stringify(
+        &json!({ "triggerEvent": trigger.as_str(), "createdAt": created_at, "payload": payload }),
+    )
 }
 
 /// Which of Cal.com's builders sends a trigger, which decides the body's shape.
@@ -147,12 +150,12 @@ pub fn build_body(trigger: TriggerEvent, created_at: &str, mut data: Map<String,
             prepare(&mut data);
             default_body(trigger, created_at, &Value::Object(data))
         }
-        BodyShape::Generic => Value::Object(generic_body(trigger, created_at, data)).to_string(),
+        BodyShape::Generic => stringify(&Value::Object(generic_body(trigger, created_at, data))),
         BodyShape::FlatMeeting => {
             let mut body = Map::new();
             body.insert("triggerEvent".to_owned(), json!(trigger.as_str()));
             body.extend(data);
-            Value::Object(body).to_string()
+            stringify(&Value::Object(body))
         }
     }
 }
@@ -184,28 +187,29 @@ fn generic_body(
 /// A templated body. Booking-style triggers render `{...data, triggerEvent, createdAt}`
 /// after [`prepare`]; generic ones render with the whole default body as context (PR
 /// #25719; older Cal.com ignored templates there); MEETING_STARTED/ENDED ignore templates.
+/// An empty template is falsy in JavaScript: the default body goes out.
 pub fn build_templated_body(
     template: &str,
     trigger: TriggerEvent,
     created_at: &str,
     mut data: Map<String, Value>,
-) -> Result<crate::protocol::template::Rendered, crate::protocol::template::TemplateError> {
+) -> Result<Rendered, TemplateError> {
     let context = match BodyShape::of(trigger) {
-        BodyShape::FlatMeeting => {
-            return Ok(crate::protocol::template::Rendered {
-                content_type: crate::protocol::template::JSON,
+        shape if shape == BodyShape::FlatMeeting || template.is_empty() => {
+            return Ok(Rendered {
+                content_type: JSON,
                 body: build_body(trigger, created_at, data),
             })
         }
         BodyShape::Generic => generic_body(trigger, created_at, data),
-        BodyShape::Booking => {
+        BodyShape::Booking | BodyShape::FlatMeeting => {
             prepare(&mut data);
             data.insert("triggerEvent".to_owned(), json!(trigger.as_str()));
             data.insert("createdAt".to_owned(), json!(created_at));
             data
         }
     };
-    crate::protocol::template::render(template, &Value::Object(context))
+    template::render(template, &Value::Object(context))
 }
 
 /// The flat body Cal.com sends to Zapier subscriptions (`getZapierPayload`) for a
@@ -298,7 +302,7 @@ pub fn zapier_body(created_at: &str, mut data: Map<String, Value>) -> String {
     {
         body.insert("metadata".to_owned(), json!({ "videoCallUrl": url }));
     }
-    Value::Object(body).to_string()
+    stringify(&Value::Object(body))
 }
 
 /// `getHumanReadableLocationValue`: an app location type becomes its app's label; any

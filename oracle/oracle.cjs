@@ -1,0 +1,96 @@
+// The JavaScript oracle: the npm packages Cal.com runs, driven by calsim's differential
+// tests. One JSON request per line on stdin, one JSON answer per line on stdout.
+// Clean-room: each op reproduces a Cal.com code path as ../shared/spec/ describes it,
+// with the real packages (handlebars 4.7, zod 3 and 4, node:crypto, JSON).
+//
+//   {"op":"template","template":T,"data":JSON text}      -> sendPayload's applyTemplate
+//   {"op":"stringify","json":JSON text}                   -> JSON.stringify(JSON.parse(json))
+//   {"op":"parse_error","text":T}                         -> JSON.parse's SyntaxError message
+//   {"op":"hmac","secret":S,"body_b64":B}                 -> createHmac("sha256", S).update(body).digest("hex")
+//   {"op":"buffer_hex","text":T}                          -> Buffer.from(T, "hex").toString("hex")
+//   {"op":"encrypt","key":K,"iv":hex,"plaintext":P}       -> symmetricEncrypt with a fixed IV
+//   {"op":"decrypt","key":K,"text":T}                     -> symmetricDecrypt, or its error
+"use strict";
+const crypto = require("node:crypto");
+const readline = require("node:readline");
+const { compile } = require("handlebars");
+
+// Handlebars's `log` helper writes to the console; stdout carries the answers only.
+for (const method of ["log", "info", "debug", "warn", "error", "trace"]) console[method] = () => {};
+
+function jsonParse(text) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {}
+  return false;
+}
+
+// packages/features/webhooks/lib/sendPayload.ts: content type from the raw template,
+// compile + render, &quot; restored, JSON re-serialised (false on a broken render).
+function template({ template, data }) {
+  const contentType = !template || jsonParse(template) ? "application/json" : "application/x-www-form-urlencoded";
+  try {
+    const compiled = compile(template)(JSON.parse(data)).replace(/&quot;/g, '"');
+    const body = contentType === "application/json" ? JSON.stringify(jsonParse(compiled)) : compiled;
+    return { content_type: contentType, body };
+  } catch (error) {
+    return { throws: String(error && error.message).split("\n")[0] };
+  }
+}
+
+function stringify({ json }) {
+  return { body: JSON.stringify(JSON.parse(json)) };
+}
+
+function parseError({ text }) {
+  try {
+    JSON.parse(text);
+    return { ok: true };
+  } catch (error) {
+    return { message: error.message };
+  }
+}
+
+function hmac({ secret, body_b64 }) {
+  return { hex: crypto.createHmac("sha256", secret).update(Buffer.from(body_b64, "base64")).digest("hex") };
+}
+
+function bufferHex({ text }) {
+  return { hex: Buffer.from(text, "hex").toString("hex") };
+}
+
+// packages/lib/crypto.ts
+function encrypt({ key, iv, plaintext }) {
+  const cipher = crypto.createCipheriv("aes256", Buffer.from(key, "latin1"), Buffer.from(iv, "hex"));
+  let text = cipher.update(plaintext, "utf8", "hex");
+  text += cipher.final("hex");
+  return { text: iv + ":" + text };
+}
+
+function decrypt({ key, text }) {
+  try {
+    const components = text.split(":");
+    const iv = Buffer.from(components.shift() || "", "hex");
+    const decipher = crypto.createDecipheriv("aes256", Buffer.from(key, "latin1"), iv);
+    let plaintext = decipher.update(components.join(":"), "hex", "utf8");
+    plaintext += decipher.final("utf8");
+    return { plaintext };
+  } catch (error) {
+    return { error: error.code || error.message };
+  }
+}
+
+const ops = { template, stringify, parse_error: parseError, hmac, buffer_hex: bufferHex, encrypt, decrypt };
+
+const lines = readline.createInterface({ input: process.stdin });
+lines.on("line", (line) => {
+  let answer;
+  try {
+    const request = JSON.parse(line);
+    const op = ops[request.op];
+    answer = op ? op(request) : { oracle_error: "unknown op " + request.op };
+  } catch (error) {
+    answer = { oracle_error: String(error && error.stack) };
+  }
+  process.stdout.write(JSON.stringify(answer) + "\n");
+});
