@@ -47,7 +47,8 @@ function parseError({ text }) {
     JSON.parse(text);
     return { ok: true };
   } catch (error) {
-    return { message: error.message };
+    // A lone surrogate in the message (a split emoji) becomes U+FFFD, as Rust strings hold it.
+    return { message: error.message.toWellFormed() };
   }
 }
 

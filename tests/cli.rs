@@ -611,6 +611,7 @@ fn trigger_delivers_to_receive_which_verifies_and_records_it() {
         &["--secret", "s3cret", "--record", record.to_str().unwrap()],
         &[],
     );
+    let to = format!("{}/hook?nangoConnectionId=conn-1", receiver.url);
     let fixture = "fixtures/payloads/BOOKING_CANCELLED.json";
     let at = "2024-01-01T00:00:00Z";
 
@@ -619,7 +620,7 @@ fn trigger_delivers_to_receive_which_verifies_and_records_it() {
             "trigger",
             "BOOKING_CANCELLED",
             "--to",
-            &receiver.url,
+            &to,
             "--secret",
             "s3cret",
             "--payload",
@@ -634,7 +635,7 @@ fn trigger_delivers_to_receive_which_verifies_and_records_it() {
             "trigger",
             "BOOKING_CANCELLED",
             "--to",
-            &receiver.url,
+            &to,
             "--secret",
             "s3cret",
             "--payload",
@@ -649,13 +650,13 @@ fn trigger_delivers_to_receive_which_verifies_and_records_it() {
             "trigger",
             "BOOKING_CANCELLED",
             "--to",
-            &receiver.url,
+            &to,
             "--secret",
             "nope",
         ],
         None,
     );
-    let ping = calsim(&["ping", "--to", &receiver.url, "--secret", "s3cret"], None);
+    let ping = calsim(&["ping", "--to", &to, "--secret", "s3cret"], None);
 
     assert_eq!(
         (sent.status.code(), stdout(&sent).as_str()),
@@ -713,7 +714,7 @@ fn trigger_with_a_template_sends_the_rendered_body_with_its_content_type() {
             "trigger",
             "BOOKING_CREATED",
             "--to",
-            &receiver.url,
+            &format!("{}/hook?nangoConnectionId=conn-1", receiver.url),
             "--template",
             "fixtures/templates/nango-guide.hbs",
             "--created-at",
@@ -747,7 +748,7 @@ fn trigger_with_a_template_sends_the_rendered_body_with_its_content_type() {
 }
 
 #[test]
-fn check_webhook_consumer_passes_calsim_receive() {
+fn check_webhook_consumer_on_calsim_receive_fails_only_where_nango_does() {
     let receiver = spawn_server("receive", &["--secret", "s3cret"], &[]);
 
     let output = calsim(
@@ -755,19 +756,20 @@ fn check_webhook_consumer_passes_calsim_receive() {
             "check",
             "webhook-consumer",
             "--url",
-            &format!("{}/hook", receiver.url),
+            &format!("{}/hook?nangoConnectionId=conn-1", receiver.url),
             "--secret",
             "s3cret",
         ],
         None,
     );
 
-    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert!(
-        stdout(&output).ends_with("30 passed, 0 failed\n"),
+        stdout(&output).ends_with("29 passed, 1 failed\n"),
         "{}",
         stdout(&output)
     );
+    assert!(stdout(&output).contains("FAIL webhook-consumer/accepts-form-template-bodies"));
 }
 
 #[test]

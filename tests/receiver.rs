@@ -80,20 +80,29 @@ async fn a_delivery_signed_by_calsim_is_accepted_and_kept_raw() {
 }
 
 #[tokio::test]
-async fn bad_missing_and_unsigned_signatures_are_401_with_nangos_codes() {
+async fn bad_missing_and_unsigned_signatures_are_401_with_nangos_bodies() {
     let receiver = receiver(with_secret()).await;
-    let url = receiver.url();
+    let url = format!("{}/?nangoConnectionId=c", receiver.url());
     let good = signature(Some(SECRET), BODY.as_bytes());
     let altered = BODY.replace("Zoë", "Zoe");
 
     let missing = post(&url, None, BODY).await;
+    let empty = post(&url, Some(""), BODY).await;
     let unsigned = post(&url, Some("no-secret-provided"), BODY).await;
     let tampered = post(&url, Some(&good), &altered).await;
     let other_secret = post(&url, Some(&signature(Some("other"), BODY.as_bytes())), BODY).await;
 
-    assert_eq!(missing, (401, r#"{"error":{"code":"webhook_missing_signature","message":"Missing webhook signature"}}"#.to_owned()));
+    for refused in [missing, empty] {
+        assert_eq!(
+            refused,
+            (401, r#"{"error":"Missing webhook signature"}"#.to_owned())
+        );
+    }
     for refused in [unsigned, tampered, other_secret] {
-        assert_eq!(refused, (401, r#"{"error":{"code":"webhook_invalid_signature","message":"Invalid webhook signature"}}"#.to_owned()));
+        assert_eq!(
+            refused,
+            (401, r#"{"error":"Invalid webhook signature"}"#.to_owned())
+        );
     }
     let signatures: Vec<String> = receiver
         .state()
@@ -101,14 +110,66 @@ async fn bad_missing_and_unsigned_signatures_are_401_with_nangos_codes() {
         .into_iter()
         .map(|delivery| delivery.signature)
         .collect();
-    assert_eq!(signatures, ["missing", "malformed", "invalid", "invalid"]);
+    assert_eq!(
+        signatures,
+        ["missing", "missing", "invalid", "invalid", "invalid"]
+    );
+}
+
+#[tokio::test]
+async fn node_lenient_hex_lets_upper_case_and_trailing_junk_through_and_the_record_says_so() {
+    let receiver = receiver(with_secret()).await;
+    let url = format!("{}/?nangoConnectionId=c", receiver.url());
+    let good = signature(Some(SECRET), BODY.as_bytes());
+
+    let upper = post(&url, Some(&good.to_uppercase()), BODY).await;
+    let junk = post(&url, Some(&format!("{good}zz")), BODY).await;
+    let extra_digit = post(&url, Some(&format!("{good}a")), BODY).await;
+    let prefixed = post(&url, Some(&format!("sha256={good}")), BODY).await;
+
+    for accepted in [upper, junk, extra_digit] {
+        assert_eq!(accepted, (200, r#"{"status":"success"}"#.to_owned()));
+    }
+    assert_eq!(prefixed.0, 401);
+    let strict: Vec<Option<String>> = receiver
+        .state()
+        .deliveries()
+        .into_iter()
+        .map(|delivery| delivery.strict_signature)
+        .collect();
+    assert_eq!(strict, vec![Some("invalid".to_owned()); 4]);
+}
+
+#[tokio::test]
+async fn strict_signatures_is_an_option_that_refuses_what_node_lets_through() {
+    let receiver = receiver(ReceiverConfig {
+        strict_signatures: true,
+        ..with_secret()
+    })
+    .await;
+    let url = format!("{}/?nangoConnectionId=c", receiver.url());
+    let good = signature(Some(SECRET), BODY.as_bytes());
+
+    let upper = post(&url, Some(&good.to_uppercase()), BODY).await;
+    let exact = post(&url, Some(&good), BODY).await;
+
+    assert_eq!(
+        upper,
+        (401, r#"{"error":"Invalid webhook signature"}"#.to_owned())
+    );
+    assert_eq!(exact.0, 200);
 }
 
 #[tokio::test]
 async fn without_a_secret_deliveries_are_accepted_unverified() {
     let receiver = receiver(ReceiverConfig::default()).await;
 
-    let answer = post(&receiver.url(), Some("no-secret-provided"), BODY).await;
+    let answer = post(
+        &format!("{}/?nangoConnectionId=c", receiver.url()),
+        Some("no-secret-provided"),
+        BODY,
+    )
+    .await;
 
     assert_eq!(answer.0, 200);
     assert_eq!(receiver.state().deliveries()[0].signature, "unverified");
@@ -119,15 +180,32 @@ async fn the_connection_id_comes_from_the_query_first_then_the_body() {
     let receiver = receiver(ReceiverConfig::default()).await;
     let body = r#"{"triggerEvent":"PING","nangoConnectionId":"from-body"}"#;
 
-    post(
+    let from_query = post(
         &format!("{}/?nangoConnectionId=from-query", receiver.url()),
         None,
         body,
     )
     .await;
-    post(&receiver.url(), None, body).await;
-    post(&receiver.url(), None, "{}").await;
+    let from_body = post(&receiver.url(), None, body).await;
+    let empty_query = post(
+        &format!("{}/?nangoConnectionId=", receiver.url()),
+        None,
+        body,
+    )
+    .await;
+    let none = post(&receiver.url(), None, "{}").await;
 
+    assert_eq!(from_query.0, 200);
+    assert_eq!(from_body.0, 200);
+    let missing = (
+        400,
+        r#"{"error":"Webhook payload is missing nangoConnectionId"}"#.to_owned(),
+    );
+    assert_eq!(
+        empty_query, missing,
+        "?? keeps an empty query value: the body is not read"
+    );
+    assert_eq!(none, missing);
     let ids: Vec<Option<String>> = receiver
         .state()
         .deliveries()
@@ -139,23 +217,34 @@ async fn the_connection_id_comes_from_the_query_first_then_the_body() {
         [
             Some("from-query".to_owned()),
             Some("from-body".to_owned()),
+            None,
             None
         ]
     );
 }
 
 #[tokio::test]
-async fn a_missing_connection_id_is_refused_only_when_required() {
+async fn a_missing_connection_id_is_accepted_only_as_the_named_deviation() {
     let receiver = receiver(ReceiverConfig {
-        require_connection_id: true,
+        accept_missing_connection_id: true,
         ..ReceiverConfig::default()
     })
     .await;
 
     let answer = post(&receiver.url(), None, "{}").await;
 
-    assert_eq!(answer.0, 500);
-    assert!(answer.1.contains("unhandled_webhook_missing_connection_id"));
+    assert_eq!(answer, (200, r#"{"status":"success"}"#.to_owned()));
+}
+
+#[tokio::test]
+async fn invalid_json_is_400_with_the_parsers_message_before_any_signature_check() {
+    let receiver = receiver(with_secret()).await;
+
+    let broken = post(&receiver.url(), None, r#"{"a":1,}"#).await;
+    let not_an_object = post(&receiver.url(), None, r#""text""#).await;
+
+    assert_eq!(broken, (400, r#"{"error":{"code":"invalid_json","message":"Expected double-quoted property name in JSON at position 7"}}"#.to_owned()));
+    assert_eq!(not_an_object, (400, r#"{"error":{"code":"invalid_json","message":"Unexpected token '\"', \"\"text\"\" is not valid JSON"}}"#.to_owned()));
 }
 
 #[tokio::test]
@@ -174,7 +263,7 @@ async fn every_delivery_is_appended_as_a_json_line_with_its_raw_body() {
         BODY,
     )
     .await;
-    post(&receiver.url(), None, "name=O&#x27;Brien").await;
+    post(&receiver.url(), None, r#"{"a":1,}"#).await;
 
     let lines: Vec<Value> = std::fs::read_to_string(&path)
         .unwrap()
@@ -184,8 +273,8 @@ async fn every_delivery_is_appended_as_a_json_line_with_its_raw_body() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["body"], BODY);
     assert_eq!(lines[0]["signature"], "valid");
-    assert_eq!(lines[1]["body"], "name=O&#x27;Brien");
-    assert_eq!(lines[1]["status"], 401);
+    assert_eq!(lines[1]["body"], r#"{"a":1,}"#);
+    assert_eq!(lines[1]["status"], 400);
     std::fs::remove_file(path).unwrap();
 }
 

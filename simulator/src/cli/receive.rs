@@ -24,9 +24,14 @@ pub struct Receive {
     /// Forward accepted deliveries to this URL in Nango's envelope.
     #[arg(long)]
     forward: Option<String>,
-    /// Refuse deliveries without a nangoConnectionId (500), as Nango's code does.
+    /// Deviation from Nango's code: accept deliveries without a nangoConnectionId (200, as
+    /// Nango's guide describes) instead of answering 400.
     #[arg(long)]
-    require_connection_id: bool,
+    accept_missing_connection_id: bool,
+    /// Deviation from Nango's code: refuse signatures Node's lenient hex decoding lets
+    /// through (upper case, junk after the 64 digits).
+    #[arg(long)]
+    strict_signatures: bool,
 }
 
 impl Receive {
@@ -41,7 +46,8 @@ impl Receive {
                 secret: self.secret,
                 record: self.record,
                 forward: self.forward,
-                require_connection_id: self.require_connection_id,
+                accept_missing_connection_id: self.accept_missing_connection_id,
+                strict_signatures: self.strict_signatures,
             },
             SocketAddr::new(self.host, self.port),
         )

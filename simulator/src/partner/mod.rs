@@ -6,6 +6,7 @@
 //! May import: [`crate::protocol`], [`crate::net`] and [`crate::config`]; never the fake
 //! Cal.com, the checks or the CLI.
 
+pub mod nango;
 pub mod push_client;
 pub mod receiver;
 pub mod sync_endpoint;

@@ -1,14 +1,14 @@
-//! A webhook receiver that verifies like Nango (`shared/spec/webhooks.md` §4.2).
-//!
-//! With a secret: a missing `x-cal-signature-256` is 401 `webhook_missing_signature`; a
-//! signature that is not the hex HMAC-SHA256 of the raw body (compared in constant time;
-//! `no-secret-provided` is not hex) is 401 `webhook_invalid_signature`. Without a secret,
-//! deliveries are accepted and marked unverified. The connection id comes from
-//! `?nangoConnectionId=` first, then the body's top-level `nangoConnectionId`. Accepted
-//! deliveries get 200 `{"status":"success"}` and can be forwarded in Nango's envelope.
-//! Every delivery is kept in memory and, if asked, appended to a JSON-lines file with
-//! its raw body.
+//! A webhook receiver that answers exactly as Nango does ([`crate::partner::nango`],
+//! `shared/spec/webhooks.md` §4.2): invalid JSON 400, a missing signature 401, a wrong one
+//! 401 (Node's lenient hex: upper case and trailing junk pass), a non-JSON body with a
+//! signature 500, no connection id 400, else 200 `{"status":"success"}`. Two deviations
+//! are options, named as such: [`ReceiverConfig::strict_signatures`] and
+//! [`ReceiverConfig::accept_missing_connection_id`]. Each delivery is kept in memory (the
+//! newest [`MAX_KEPT`]) and, if asked, appended to a JSON-lines file with its raw body and
+//! what a strict verifier would have said; accepted ones can be forwarded in Nango's
+//! envelope.
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,10 +25,11 @@ use serde_json::{json, Value};
 
 use crate::net::journal::{Arrival, Journal, Surface};
 use crate::net::server::Server;
-use crate::protocol::answer::Answer;
+use crate::partner::nango::{self, SignatureVerdict};
 use crate::protocol::error::Error;
-use crate::protocol::profile::NextRouter;
-use crate::protocol::signing::{self, Verification};
+
+/// How many deliveries a receiver keeps in memory (the oldest go first).
+pub const MAX_KEPT: usize = 10_000;
 
 /// How the receiver behaves.
 #[derive(Clone, Debug, Default)]
@@ -39,9 +40,12 @@ pub struct ReceiverConfig {
     pub record: Option<PathBuf>,
     /// Forward accepted deliveries here, in Nango's envelope.
     pub forward: Option<String>,
-    /// Refuse deliveries without a connection id, as Nango's code does ([?] its guide says
-    /// they are forwarded without one, which is the default here).
-    pub require_connection_id: bool,
+    /// Deviation from Nango's code: accept a delivery without a connection id (200), as
+    /// Nango's guide describes it. Nango's code answers 400.
+    pub accept_missing_connection_id: bool,
+    /// Deviation from Nango's code: refuse signatures that Node's lenient hex decoding
+    /// accepts (upper case, junk after the 64 digits); only Cal.com's exact header passes.
+    pub strict_signatures: bool,
 }
 
 /// One delivery as received.
@@ -58,8 +62,11 @@ pub struct Delivery {
     pub body: Option<String>,
     /// The raw body in base64, when it is not UTF-8.
     pub body_base64: Option<String>,
-    /// What the signature check concluded (`unverified` without a secret).
+    /// What the signature check concluded, as Nango did it (`unverified` without a secret).
     pub signature: String,
+    /// What a strict verifier concludes (only Cal.com's exact lower-case hex passes), when
+    /// a secret is set; it differs from `signature` where Nango's leniency let one through.
+    pub strict_signature: Option<String>,
     /// `nangoConnectionId` from the query or the body.
     pub connection_id: Option<String>,
     /// The body's `triggerEvent`, when it is JSON.
@@ -72,7 +79,7 @@ pub struct Delivery {
 #[derive(Debug)]
 pub struct ReceiverState {
     config: ReceiverConfig,
-    deliveries: Mutex<Vec<Delivery>>,
+    deliveries: Mutex<VecDeque<Delivery>>,
     record: Option<Mutex<std::fs::File>>,
     client: reqwest::Client,
     /// Every request received.
@@ -80,12 +87,14 @@ pub struct ReceiverState {
 }
 
 impl ReceiverState {
-    /// Every delivery so far, oldest first.
+    /// The deliveries kept (the newest [`MAX_KEPT`]), oldest first.
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.deliveries
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 }
 
@@ -94,12 +103,14 @@ pub fn router(state: Arc<ReceiverState>) -> Router {
     Router::new().fallback(receive).with_state(state)
 }
 
-fn nango_error(status: StatusCode, code: &str, message: &str) -> Answer {
-    Answer::json(
-        status,
-        NextRouter::App,
-        &json!({ "error": { "code": code, "message": message } }),
-    )
+fn verdict_name(verdict: SignatureVerdict) -> &'static str {
+    match verdict {
+        SignatureVerdict::Unverified => "unverified",
+        SignatureVerdict::Valid => "valid",
+        SignatureVerdict::Invalid => "invalid",
+        SignatureVerdict::Missing => "missing",
+        SignatureVerdict::NoRawBody => "no-raw-body",
+    }
 }
 
 async fn receive(State(state): State<Arc<ReceiverState>>, request: Request) -> Response {
@@ -108,57 +119,45 @@ async fn receive(State(state): State<Arc<ReceiverState>>, request: Request) -> R
     let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
         .await
         .unwrap_or_default();
-    let header = parts
-        .headers
-        .get("x-cal-signature-256")
-        .and_then(|value| value.to_str().ok());
-    let verification = state
-        .config
-        .secret
-        .as_deref()
-        .map(|secret| signing::verify(secret, &body, header));
-    let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-    let from_query = parts.uri.query().and_then(|query| {
-        form_urlencoded::parse(query.as_bytes())
-            .find(|(name, _)| name == "nangoConnectionId")
-            .map(|(_, value)| value.into_owned())
-    });
-    let connection_id = from_query.or_else(|| {
-        parsed
-            .as_ref()
-            .and_then(|body| body.get("nangoConnectionId"))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    });
-    let answer = match verification {
-        Some(Verification::Missing) => nango_error(
-            StatusCode::UNAUTHORIZED,
-            "webhook_missing_signature",
-            "Missing webhook signature",
-        ),
-        Some(Verification::Mismatch | Verification::Malformed) => nango_error(
-            StatusCode::UNAUTHORIZED,
-            "webhook_invalid_signature",
-            "Invalid webhook signature",
-        ),
-        _ if connection_id.is_none() && state.config.require_connection_id => nango_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "unhandled_webhook_missing_connection_id",
-            "No nangoConnectionId in the query or the body",
-        ),
-        _ => Answer::json(
-            StatusCode::OK,
-            NextRouter::App,
-            &json!({ "status": "success" }),
-        ),
+    let header = |name: &str| {
+        let values: Vec<&str> = parts
+            .headers
+            .get_all(name)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
     };
-    let signature = match verification {
-        None => "unverified",
-        Some(Verification::Valid) => "valid",
-        Some(Verification::Mismatch) => "invalid",
-        Some(Verification::Malformed) => "malformed",
-        Some(Verification::Missing) => "missing",
-    };
+    let signature_header = header("x-cal-signature-256");
+    let content_type = header("content-type");
+    let config = &state.config;
+    let verdict = nango::answer(
+        config.secret.as_deref(),
+        &nango::Request {
+            content_type: content_type.as_deref(),
+            body: &body,
+            signature: signature_header.as_deref(),
+            query: parts.uri.query(),
+        },
+    );
+    let mut answer = verdict.answer;
+    let refused_strictly = config.strict_signatures
+        && verdict.signature == SignatureVerdict::Valid
+        && verdict.strict_signature != Some(SignatureVerdict::Valid);
+    if refused_strictly {
+        answer = nango::express_json(
+            StatusCode::UNAUTHORIZED,
+            json!({ "error": nango::INVALID_SIGNATURE }),
+        );
+    } else if config.accept_missing_connection_id
+        && answer.status == StatusCode::BAD_REQUEST
+        && answer.body_text().contains(nango::MISSING_CONNECTION_ID)
+    {
+        answer = nango::express_json(StatusCode::OK, json!({ "status": "success" }));
+    }
+    let signature = verdict_name(verdict.signature);
+    let connection_id = verdict.connection_id;
+    let parsed: Option<Value> = verdict.body.map(Value::from);
     let text = std::str::from_utf8(&body).ok();
     let delivery = Delivery {
         received_at: jiff::Timestamp::now().to_string(),
@@ -178,6 +177,9 @@ async fn receive(State(state): State<Arc<ReceiverState>>, request: Request) -> R
             .is_none()
             .then(|| base64::engine::general_purpose::STANDARD.encode(&body)),
         signature: signature.to_owned(),
+        strict_signature: verdict
+            .strict_signature
+            .map(|strict| verdict_name(strict).to_owned()),
         connection_id: connection_id.clone(),
         trigger_event: parsed
             .as_ref()
@@ -201,11 +203,16 @@ async fn receive(State(state): State<Arc<ReceiverState>>, request: Request) -> R
         }
     }
     let accepted = answer.status.is_success();
-    state
-        .deliveries
-        .lock()
-        .unwrap_or_else(|poison| poison.into_inner())
-        .push(delivery);
+    {
+        let mut deliveries = state
+            .deliveries
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if deliveries.len() == MAX_KEPT {
+            deliveries.pop_front();
+        }
+        deliveries.push_back(delivery);
+    }
     if let (true, Some(url)) = (accepted, &state.config.forward) {
         let envelope = json!({
             "from": "cal-com-oauth",
@@ -253,7 +260,7 @@ impl Receiver {
         };
         let state = Arc::new(ReceiverState {
             config,
-            deliveries: Mutex::new(Vec::new()),
+            deliveries: Mutex::new(VecDeque::new()),
             record,
             client: crate::net::http_client::build(Duration::from_secs(10)),
             journal: Journal::default(),

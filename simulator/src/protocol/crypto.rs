@@ -177,7 +177,7 @@ pub fn symmetric_decrypt(text: &str, key: &EncryptionKey) -> Result<String, Decr
 
 /// Node's `Buffer.from(text, "hex")`: decodes pairs until the first invalid one (an odd
 /// trailing character is dropped).
-fn lenient_hex(text: &str) -> Vec<u8> {
+pub fn lenient_hex(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len() / 2);
     for pair in bytes.chunks_exact(2) {

@@ -78,6 +78,25 @@ impl JsValue {
         }
     }
 
+    /// JavaScript's `String(value)` (`[object Object]`, arrays joined with `,`).
+    pub fn js_string(&self) -> String {
+        match self {
+            JsValue::Null => "null".to_owned(),
+            JsValue::Bool(flag) => flag.to_string(),
+            JsValue::Number(number) => number_text(*number),
+            JsValue::String(text) => text.clone(),
+            JsValue::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    JsValue::Null => String::new(),
+                    other => other.js_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            JsValue::Object(_) => "[object Object]".to_owned(),
+        }
+    }
+
     /// The type name zod v3 reports as `received`: `null`, `array`, `object`, `string`,
     /// `number`, `boolean` (JSON cannot produce `nan` or `undefined`).
     pub fn zod_type_name(&self) -> &'static str {
@@ -355,12 +374,12 @@ impl Parser<'_> {
         loop {
             self.skip_whitespace();
             if self.peek() != Some(b'"') {
-                return Err(self.error("Expected property name or '}'"));
+                return Err(self.error("Expected property name or '}' in JSON"));
             }
             let name = self.string()?;
             self.skip_whitespace();
             if self.peek() != Some(b':') {
-                return Err(self.error("Expected ':' after property name"));
+                return Err(self.error("Expected ':' after property name in JSON"));
             }
             self.position += 1;
             self.skip_whitespace();
@@ -376,7 +395,7 @@ impl Parser<'_> {
                     self.position += 1;
                     return Ok(JsValue::Object(fields));
                 }
-                _ => return Err(self.error("Expected ',' or '}' after property value")),
+                _ => return Err(self.error("Expected ',' or '}' after property value in JSON")),
             }
         }
     }
@@ -399,7 +418,7 @@ impl Parser<'_> {
                     self.position += 1;
                     return Ok(JsValue::Array(items));
                 }
-                _ => return Err(self.error("Expected ',' or ']' after array element")),
+                _ => return Err(self.error("Expected ',' or ']' after array element in JSON")),
             }
         }
     }
@@ -419,12 +438,12 @@ impl Parser<'_> {
         if self.peek() == Some(b'0') {
             self.position += 1;
         } else if !digits(self) {
-            return Err(self.error("No number after minus sign"));
+            return Err(self.error("No number after minus sign in JSON"));
         }
         if self.peek() == Some(b'.') {
             self.position += 1;
             if !digits(self) {
-                return Err(self.error("Unterminated fractional number"));
+                return Err(self.error("Unterminated fractional number in JSON"));
             }
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
@@ -433,7 +452,7 @@ impl Parser<'_> {
                 self.position += 1;
             }
             if !digits(self) {
-                return Err(self.error("Exponent part is missing a number"));
+                return Err(self.error("Exponent part is missing a number in JSON"));
             }
         }
         let literal = &self.text[start..self.position];
@@ -456,7 +475,7 @@ impl Parser<'_> {
             }
             text.push_str(&self.text[run_start..self.position]);
             match self.peek() {
-                None => return Err(self.error("Unterminated string")),
+                None => return Err(self.error("Unterminated string in JSON")),
                 Some(b'"') => {
                     self.position += 1;
                     return Ok(text);
@@ -465,14 +484,16 @@ impl Parser<'_> {
                     self.position += 1;
                     self.escape(&mut text)?;
                 }
-                Some(_) => return Err(self.error("Bad control character in string literal")),
+                Some(_) => {
+                    return Err(self.error("Bad control character in string literal in JSON"))
+                }
             }
         }
     }
 
     fn escape(&mut self, text: &mut String) -> Result<(), JsonSyntaxError> {
         let Some(byte) = self.peek() else {
-            return Err(self.error("Unterminated string"));
+            return Err(self.error("Unterminated string in JSON"));
         };
         self.position += 1;
         let simple = match byte {
@@ -503,7 +524,7 @@ impl Parser<'_> {
                 };
                 decoded.unwrap_or(char::REPLACEMENT_CHARACTER)
             }
-            _ => return Err(self.error("Bad escaped character")),
+            _ => return Err(self.error("Bad escaped character in JSON")),
         };
         text.push(simple);
         Ok(())
@@ -514,8 +535,302 @@ impl Parser<'_> {
             .text
             .get(self.position..self.position + 4)
             .filter(|digits| digits.bytes().all(|byte| byte.is_ascii_hexdigit()))
-            .ok_or_else(|| self.error("Bad Unicode escape"))?;
+            .ok_or_else(|| self.error("Bad Unicode escape in JSON"))?;
         self.position += 4;
-        u16::from_str_radix(digits, 16).map_err(|_| self.error("Bad Unicode escape"))
+        u16::from_str_radix(digits, 16).map_err(|_| self.error("Bad Unicode escape in JSON"))
+    }
+}
+
+/// The message of the `SyntaxError` that `JSON.parse(text)` throws in Node 20 (V8 11),
+/// or `None` when `text` parses. Positions count UTF-16 units, as JavaScript's do.
+///
+/// ```
+/// use calsim::js_value::parse_error_message;
+///
+/// assert_eq!(parse_error_message("[1,]").unwrap(), r#"Unexpected token ']', "[1,]" is not valid JSON"#);
+/// assert_eq!(parse_error_message(r#"{"a":1,}"#).unwrap(), "Expected double-quoted property name in JSON at position 7");
+/// assert_eq!(parse_error_message(""), Some("Unexpected end of JSON input".to_owned()));
+/// assert_eq!(parse_error_message(r#"{"a":[1,2]}"#), None);
+/// ```
+pub fn parse_error_message(text: &str) -> Option<String> {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let mut scanner = V8Scanner {
+        units: &units,
+        at: 0,
+    };
+    scanner.document().err().map(|error| error.message(&units))
+}
+
+/// What V8's `JsonParser` reports, and where.
+enum V8Error {
+    /// A generic unexpected token at `at` (end of input, number, string or a character).
+    Token(usize),
+    /// A fixed message ("Expected ':' after property name in JSON") at `at`.
+    Fixed(&'static str, usize),
+}
+
+impl V8Error {
+    fn message(&self, units: &[u16]) -> String {
+        match self {
+            V8Error::Fixed(message, at) => format!("{message} at position {at}"),
+            V8Error::Token(at) => match units.get(*at) {
+                None => "Unexpected end of JSON input".to_owned(),
+                Some(0x22) => format!("Unexpected string in JSON at position {at}"),
+                Some(&unit) if unit == u16::from(b'-') || (0x30..=0x39).contains(&unit) => {
+                    format!("Unexpected number in JSON at position {at}")
+                }
+                Some(&unit) => {
+                    let source = String::from_utf16_lossy(units);
+                    if matches!(
+                        source.as_str(),
+                        "[object Object]" | "undefined" | "Infinity" | "NaN"
+                    ) {
+                        return format!("\"{source}\" is not valid JSON");
+                    }
+                    let token = String::from_utf16_lossy(&[unit]);
+                    const CONTEXT: usize = 10;
+                    let length = units.len();
+                    let slice = |from: usize, to: usize| {
+                        String::from_utf16_lossy(&units[from..to.min(length)])
+                    };
+                    if length < 2 * CONTEXT + 1 {
+                        format!("Unexpected token '{token}', \"{source}\" is not valid JSON")
+                    } else if *at < CONTEXT {
+                        format!(
+                            "Unexpected token '{token}', \"{}\"... is not valid JSON",
+                            slice(0, at + CONTEXT)
+                        )
+                    } else if *at < length - CONTEXT {
+                        format!(
+                            "Unexpected token '{token}', ...\"{}\"... is not valid JSON",
+                            slice(at - CONTEXT, at + CONTEXT)
+                        )
+                    } else {
+                        format!(
+                            "Unexpected token '{token}', ...\"{}\" is not valid JSON",
+                            slice(at - CONTEXT, length)
+                        )
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// A JSON scanner that stops where V8's does, with V8's reason.
+struct V8Scanner<'a> {
+    units: &'a [u16],
+    at: usize,
+}
+
+impl V8Scanner<'_> {
+    fn peek(&self) -> Option<u16> {
+        self.units.get(self.at).copied()
+    }
+
+    fn is(&self, ascii: u8) -> bool {
+        self.peek() == Some(u16::from(ascii))
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(0x20 | 0x09 | 0x0a | 0x0d)) {
+            self.at += 1;
+        }
+    }
+
+    fn digits(&mut self) -> bool {
+        let start = self.at;
+        while matches!(self.peek(), Some(0x30..=0x39)) {
+            self.at += 1;
+        }
+        self.at > start
+    }
+
+    fn document(&mut self) -> Result<(), V8Error> {
+        self.skip_whitespace();
+        self.value(0)?;
+        self.skip_whitespace();
+        if self.at < self.units.len() {
+            return Err(V8Error::Fixed(
+                "Unexpected non-whitespace character after JSON",
+                self.at,
+            ));
+        }
+        Ok(())
+    }
+
+    fn value(&mut self, depth: usize) -> Result<(), V8Error> {
+        if depth > MAX_DEPTH {
+            return Err(V8Error::Token(self.at));
+        }
+        match self.peek().and_then(|unit| u8::try_from(unit).ok()) {
+            Some(b'"') => self.string(),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b't') => self.literal("true"),
+            Some(b'f') => self.literal("false"),
+            Some(b'n') => self.literal("null"),
+            _ => Err(V8Error::Token(self.at)),
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Result<(), V8Error> {
+        for expected in word.bytes() {
+            if !self.is(expected) {
+                return Err(V8Error::Token(self.at));
+            }
+            self.at += 1;
+        }
+        Ok(())
+    }
+
+    fn number(&mut self) -> Result<(), V8Error> {
+        if self.is(b'-') {
+            self.at += 1;
+            if !matches!(self.peek(), Some(0x30..=0x39)) {
+                return Err(V8Error::Fixed(
+                    "No number after minus sign in JSON",
+                    self.at,
+                ));
+            }
+        }
+        if self.is(b'0') {
+            self.at += 1;
+            if matches!(self.peek(), Some(0x30..=0x39)) {
+                return Err(V8Error::Token(self.at));
+            }
+        } else {
+            self.digits();
+        }
+        if self.is(b'.') {
+            self.at += 1;
+            if !self.digits() {
+                return Err(V8Error::Fixed(
+                    "Unterminated fractional number in JSON",
+                    self.at,
+                ));
+            }
+        }
+        if self.is(b'e') || self.is(b'E') {
+            self.at += 1;
+            if self.is(b'+') || self.is(b'-') {
+                self.at += 1;
+            }
+            if !self.digits() {
+                return Err(V8Error::Fixed(
+                    "Exponent part is missing a number in JSON",
+                    self.at,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn string(&mut self) -> Result<(), V8Error> {
+        self.at += 1;
+        loop {
+            let Some(unit) = self.peek() else {
+                return Err(V8Error::Fixed("Unterminated string in JSON", self.at));
+            };
+            match unit {
+                0x22 => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                0x5c => {
+                    self.at += 1;
+                    match self.peek().and_then(|unit| u8::try_from(unit).ok()) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.at += 1
+                        }
+                        Some(b'u') => {
+                            self.at += 1;
+                            for _ in 0..4 {
+                                let hex = self
+                                    .peek()
+                                    .and_then(|unit| u8::try_from(unit).ok())
+                                    .is_some_and(|byte| byte.is_ascii_hexdigit());
+                                if !hex {
+                                    return Err(V8Error::Fixed(
+                                        "Bad Unicode escape in JSON",
+                                        self.at,
+                                    ));
+                                }
+                                self.at += 1;
+                            }
+                        }
+                        None => return Err(V8Error::Token(self.at)),
+                        Some(_) => {
+                            return Err(V8Error::Fixed("Bad escaped character in JSON", self.at))
+                        }
+                    }
+                }
+                unit if unit < 0x20 => {
+                    return Err(V8Error::Fixed(
+                        "Bad control character in string literal in JSON",
+                        self.at,
+                    ))
+                }
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    fn expect(&mut self, ascii: u8, message: &'static str) -> Result<(), V8Error> {
+        self.skip_whitespace();
+        if self.is(ascii) {
+            Ok(())
+        } else {
+            Err(V8Error::Fixed(message, self.at))
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<(), V8Error> {
+        self.at += 1;
+        self.skip_whitespace();
+        if self.is(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        let mut message = "Expected property name or '}' in JSON";
+        loop {
+            self.expect(b'"', message)?;
+            self.string()?;
+            self.expect(b':', "Expected ':' after property name in JSON")?;
+            self.at += 1;
+            self.skip_whitespace();
+            self.value(depth + 1)?;
+            self.skip_whitespace();
+            if self.is(b',') {
+                self.at += 1;
+                message = "Expected double-quoted property name in JSON";
+                continue;
+            }
+            self.expect(b'}', "Expected ',' or '}' after property value in JSON")?;
+            self.at += 1;
+            return Ok(());
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), V8Error> {
+        self.at += 1;
+        self.skip_whitespace();
+        if self.is(b']') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_whitespace();
+            self.value(depth + 1)?;
+            self.skip_whitespace();
+            if self.is(b',') {
+                self.at += 1;
+                continue;
+            }
+            self.expect(b']', "Expected ',' or ']' after array element in JSON")?;
+            self.at += 1;
+            return Ok(());
+        }
     }
 }

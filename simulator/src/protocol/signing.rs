@@ -33,12 +33,13 @@ pub const NO_SECRET_PROVIDED: &str = "no-secret-provided";
 /// The header value Cal.com sends for `body` under `secret`.
 pub fn signature(secret: Option<&str>, body: &[u8]) -> String {
     match secret.filter(|secret| !secret.is_empty()) {
-        Some(secret) => hex::encode(mac(secret, body)),
+        Some(secret) => hex::encode(hmac(secret, body)),
         None => NO_SECRET_PROVIDED.to_owned(),
     }
 }
 
-fn mac(secret: &str, body: &[u8]) -> [u8; 32] {
+/// HMAC-SHA256 of `body` keyed with the secret's UTF-8 bytes.
+pub fn hmac(secret: &str, body: &[u8]) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
         .expect("HMAC accepts a key of any length");
     mac.update(body);
@@ -53,25 +54,25 @@ pub enum Verification {
     Valid,
     /// Well-formed hex, but another body or secret.
     Mismatch,
-    /// Not 64 hex characters (for example `no-secret-provided`).
+    /// Not 32 bytes once hex-decoded (for example `no-secret-provided`).
     Malformed,
     /// No signature header.
     Missing,
 }
 
-/// Checks a signature the way Nango does: hex-decode the header, compare the bytes with
-/// the HMAC of the raw body in constant time; bad hex or a wrong length fails.
+/// Checks a signature the way Nango does: decode the header with Node's lenient
+/// `Buffer.from(header, "hex")` (upper case, and junk after the 64 digits, pass), compare
+/// the bytes with the HMAC of the body in constant time; a missing or empty header is
+/// missing, a wrong decoded length is malformed.
 pub fn verify(secret: &str, body: &[u8], header: Option<&str>) -> Verification {
-    let Some(header) = header else {
+    let Some(header) = header.filter(|header| !header.is_empty()) else {
         return Verification::Missing;
     };
-    let Ok(received) = hex::decode(header.trim()) else {
-        return Verification::Malformed;
-    };
+    let received = crate::protocol::crypto::lenient_hex(header);
     if received.len() != 32 {
         return Verification::Malformed;
     }
-    if bool::from(received.ct_eq(&mac(secret, body))) {
+    if bool::from(received.ct_eq(&hmac(secret, body))) {
         Verification::Valid
     } else {
         Verification::Mismatch

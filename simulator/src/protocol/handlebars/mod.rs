@@ -436,21 +436,11 @@ impl<'t, 'a, 'p> Invocation<'t, 'a, 'p> {
     }
 
     fn fn_this(&self) -> Result<Val<'a>, RenderError> {
-        self.run(
-            self.program,
-            self.this.clone(),
-            self.scope.data,
-            Vec::new(),
-        )
+        self.run(self.program, self.this.clone(), self.scope.data, Vec::new())
     }
 
     fn inverse_this(&self) -> Result<Val<'a>, RenderError> {
-        self.run(
-            self.inverse,
-            self.this.clone(),
-            self.scope.data,
-            Vec::new(),
-        )
+        self.run(self.inverse, self.this.clone(), self.scope.data, Vec::new())
     }
 }
 
