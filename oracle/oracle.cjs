@@ -14,6 +14,7 @@
 const crypto = require("node:crypto");
 const readline = require("node:readline");
 const { compile } = require("handlebars");
+const zods = { v3: require("zod3"), v4: require("zod4").z || require("zod4") };
 
 // Handlebars's `log` helper writes to the console; stdout carries the answers only.
 for (const method of ["log", "info", "debug", "warn", "error", "trace"]) console[method] = () => {};
@@ -81,7 +82,63 @@ function decrypt({ key, text }) {
   }
 }
 
-const ops = { template, stringify, parse_error: parseError, hmac, buffer_hex: bufferHex, encrypt, decrypt };
+// The pull's reply as Cal.com reads it (credential-sync.md §5.3, §5.4): undici's
+// response.json() (BOM dropped), the apps' unusable-token hooks, zod, the expiry rules,
+// {...stored, ...token}, and Postgres jsonb refusing U+0000.
+function pull({ path, zod, app, status, body_b64, current, now }) {
+  const z = zods[zod];
+  const text = new TextDecoder().decode(Buffer.from(body_b64, "base64"));
+  let key = JSON.parse(current);
+  let invalid = false;
+  const ok = status >= 200 && status < 300;
+  const result = (accepted, error) => ({ accepted, error: error || null, key: JSON.stringify(key), invalid });
+  if (path === "oauth-manager" && !ok) {
+    let json;
+    try { json = JSON.parse(text); } catch (e) {}
+    if ((app === "zoom" || app === "google-calendar") && json?.error === "invalid_grant") invalid = true;
+    if (app === "zoom" && json?.code === 124) key = { ...key, expiry_date: now - 3600 * 1000 };
+  }
+  if (path === "oauth-manager" && !text.trim()) return result(false, "Invalid token response");
+  let json;
+  try { json = JSON.parse(text); } catch (e) { return result(false, "SyntaxError"); }
+  let token;
+  if (path === "oauth-manager") {
+    if (json && json.myFetchError) return result(false, "myFetchError");
+    const schema = z.object({
+      access_token: z.string(), token_type: z.string().optional(), refresh_token: z.string().optional(),
+      scope: z.string().optional(), expiry_date: z.number().optional(), expires_in: z.number().optional(),
+    }).passthrough();
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) return result(false, "Invalid token response");
+    token = parsed.data;
+    if (!token.expiry_date && !token.expires_in) token.expiry_date = now + 365 * 24 * 3600 * 1000;
+    else if (token.expires_in !== undefined && token.expiry_date === undefined) {
+      token.expiry_date = Math.round(now + token.expires_in * 1000);
+      delete token.expires_in;
+    }
+  } else {
+    const schema = z.object({ access_token: z.string() }).passthrough().superRefine((data, ctx) => {
+      if (!Object.values(data).some((value) => typeof value === "number")) {
+        ctx.addIssue({ code: "custom", message: "Missing a field that defines a token expiry date." });
+      }
+    });
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) return result(false, "Invalid refreshed tokens were returned");
+    token = parsed.data;
+    if (!token.refresh_token) token.refresh_token = "refresh_token";
+  }
+  const merged = { ...key, ...token };
+  const hasNul = (value) =>
+    typeof value === "string" ? value.includes("\0")
+      : value && typeof value === "object" ? Object.entries(value).some(([name, item]) => name.includes("\0") || hasNul(item))
+      : false;
+  if (hasNul(merged)) return result(false, "jsonb");
+  key = merged;
+  return result(true);
+}
+
+const ops = {
+  pull, template, stringify, parse_error: parseError, hmac, buffer_hex: bufferHex, encrypt, decrypt };
 
 const lines = readline.createInterface({ input: process.stdin });
 lines.on("line", (line) => {

@@ -373,10 +373,79 @@ async fn a_slow_partner_times_out_with_oauth_managers_message() {
     assert_eq!(verdict.credential.key, json!({"access_token": "old"}));
 }
 
+/// A partner whose sync endpoint redirects with `status` to `/moved`, which answers
+/// `moved_method` requests with a token.
+async fn redirecting_partner(status: u16, moved_method: &str) -> MockServer {
+    let partner = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/getToken"))
+        .respond_with(ResponseTemplate::new(status).insert_header("location", "/moved"))
+        .mount(&partner)
+        .await;
+    Mock::given(method(moved_method))
+        .and(path("/moved"))
+        .respond_with(json_reply(r#"{"access_token":"after-redirect"}"#))
+        .mount(&partner)
+        .await;
+    partner
+}
+
 #[tokio::test]
-async fn a_redirect_is_reported_not_followed() {
+async fn a_307_redirect_is_followed_with_the_post_and_its_body_as_nodes_fetch_does() {
+    let partner = redirecting_partner(307, "POST").await;
+    let (simulator, id) = simulator_with_credential(
+        pulling_config(Profile::Current, &partner),
+        "zoom",
+        json!({}),
+    )
+    .await;
+
+    let verdict = pull::pull(simulator.calcom(), id).await.unwrap();
+
+    assert_eq!(verdict.status, Some(200));
+    assert_eq!(verdict.credential.key["access_token"], "after-redirect");
+    let requests = partner.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].method.as_str(), "POST");
+    assert_eq!(requests[1].body, b"calcomUserId=1&appSlug=zoom");
+    let judgement = verdict.judgement.unwrap();
+    assert!(judgement
+        .deviations
+        .iter()
+        .any(|deviation| deviation.contains("redirected")));
+}
+
+#[tokio::test]
+async fn a_302_redirect_turns_the_pull_into_a_get_without_a_body() {
+    let partner = redirecting_partner(302, "GET").await;
+    let (simulator, id) = simulator_with_credential(
+        pulling_config(Profile::Current, &partner),
+        "zoom",
+        json!({}),
+    )
+    .await;
+
+    let verdict = pull::pull(simulator.calcom(), id).await.unwrap();
+
+    assert_eq!(verdict.credential.key["access_token"], "after-redirect");
+    let requests = partner.received_requests().await.unwrap();
+    assert_eq!(requests[1].method.as_str(), "GET");
+    assert!(requests[1].body.is_empty());
+}
+
+#[tokio::test]
+async fn a_gzip_reply_is_decoded_and_a_utf8_bom_is_skipped() {
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(
+        &mut gzip,
+        "\u{feff}{\"access_token\":\"zipped\"}".as_bytes(),
+    )
+    .unwrap();
+    let compressed = gzip.finish().unwrap();
     let partner = partner_replying(
-        ResponseTemplate::new(302).insert_header("location", "http://127.0.0.1:9/elsewhere"),
+        ResponseTemplate::new(200)
+            .insert_header("content-encoding", "gzip")
+            .set_body_raw(compressed, "application/json"),
     )
     .await;
     let (simulator, id) = simulator_with_credential(
@@ -388,9 +457,8 @@ async fn a_redirect_is_reported_not_followed() {
 
     let verdict = pull::pull(simulator.calcom(), id).await.unwrap();
 
-    assert_eq!(verdict.status, Some(302));
-    assert!(!verdict.judgement.unwrap().accepted);
-    assert_eq!(partner.received_requests().await.unwrap().len(), 1);
+    assert!(verdict.judgement.unwrap().accepted);
+    assert_eq!(verdict.credential.key["access_token"], "zipped");
 }
 
 #[tokio::test]

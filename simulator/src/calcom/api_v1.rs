@@ -519,7 +519,15 @@ fn decrypt_token(encrypted: &str, config: &Config) -> Result<Value, Failure> {
             &zod::OAUTH2_UNIVERSAL
         }
     };
-    Ok(Value::from(zod::parsed_output(schema, token)))
+    let key = Value::from(zod::parsed_output(schema, token));
+    crate::calcom::store::storable_key(&key).map_err(|refusal| {
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            refusal,
+            "the credential write threw: Postgres jsonb refuses the key",
+        )
+    })?;
+    Ok(key)
 }
 
 fn json_answer(status: StatusCode, value: &Value) -> Answer {

@@ -122,6 +122,8 @@ pub enum Step {
     DecryptFailed,
     /// The plaintext is not JSON.
     PlaintextNotJson,
+    /// The decrypted key is JSON `null` or holds U+0000: Postgres's `jsonb` refuses it.
+    KeyNotStorable,
     /// A credential was created.
     Created,
     /// An existing credential was updated.
@@ -322,6 +324,12 @@ fn store_pushed(
             )
         }
     };
+    if let Err(refusal) = crate::calcom::store::storable_key(&token) {
+        return internal_error(
+            Step::KeyNotStorable,
+            format!("the credential write threw: {refusal}"),
+        );
+    }
     let (step, verb, id) = match store.upsert_pushed(user_id, &metadata, token) {
         Upsert::Created(id) => (Step::Created, "created", id),
         Upsert::Updated(id) => (Step::Updated, "updated", id),

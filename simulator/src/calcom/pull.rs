@@ -19,7 +19,7 @@ use crate::calcom::store::Credential;
 use crate::config::{Config, PullHeaders};
 use crate::net::http_client;
 use crate::net::journal::{Direction, NewEntry, RecordedRequest, RecordedResponse, Surface};
-use crate::protocol::js_value::JsValue;
+use crate::protocol::js_value::{parse_error_message, JsValue};
 use crate::protocol::profile::LegacyTokenSchema;
 use crate::protocol::zod;
 
@@ -183,7 +183,12 @@ pub fn judge(
             "HTTP status {status}: Cal.com ignores the status and reads the body anyway; answer 200 with a token, or an error body without `access_token`"
         ));
     }
-    let text = String::from_utf8_lossy(body);
+    // undici's response.json(): UTF-8 decoding drops a leading BOM.
+    let decoded = String::from_utf8_lossy(body);
+    let text = decoded.strip_prefix('\u{feff}').unwrap_or(&decoded);
+    if path == PullPath::OauthManager && !(200..300).contains(&status) {
+        run_unusable_token_hooks(app_slug, text, now_ms, &mut judgement);
+    }
     if text.trim().is_empty() {
         judgement.error = Some(match path {
             PullPath::OauthManager => INVALID_TOKEN_RESPONSE.to_owned(),
@@ -194,10 +199,12 @@ pub fn judge(
             .push("empty body: Cal.com cannot read a token; reply with JSON".to_owned());
         return judgement;
     }
-    let reply = match JsValue::parse(&text) {
+    let reply = match JsValue::parse(text) {
         Ok(reply) => reply,
-        Err(error) => {
-            judgement.error = Some(format!("SyntaxError: {error}"));
+        Err(_) => {
+            let message =
+                parse_error_message(text).unwrap_or_else(|| "Unexpected token".to_owned());
+            judgement.error = Some(format!("SyntaxError: {message}"));
             judgement.deviations.push(
                 "body is not JSON: Cal.com's response.json() throws; reply with a JSON object"
                     .to_owned(),
@@ -206,30 +213,64 @@ pub fn judge(
         }
     };
     match path {
-        PullPath::OauthManager => {
-            judge_oauth_manager(config, app_slug, status, reply, now_ms, judgement)
-        }
+        PullPath::OauthManager => judge_oauth_manager(config, reply, now_ms, judgement),
         PullPath::Legacy => judge_legacy(config, reply, judgement),
+    }
+}
+
+/// The apps' `isTokenObjectUnusable` / `isAccessTokenUnusable` hooks, which OAuthManager
+/// runs on a non-2xx sync reply before reading it (they do not stop a valid token in the
+/// same body from being stored): Zoom and Google's `invalid_grant` invalidate the
+/// credential, Zoom's code 124 expires the access token.
+fn run_unusable_token_hooks(app_slug: &str, text: &str, now_ms: i64, judgement: &mut Judgement) {
+    let Ok(reply) = JsValue::parse(text) else {
+        return;
+    };
+    let invalid_grant =
+        matches!(reply.get("error"), Some(JsValue::String(error)) if error == "invalid_grant");
+    if invalid_grant && matches!(app_slug, "zoom" | "google-calendar") {
+        judgement.marks_invalid = true;
+        judgement.deviations.push(format!(
+            "non-2xx reply with error invalid_grant: {app_slug}'s hook marks the credential invalid (Credential.invalid = true), even in sync mode"
+        ));
+    }
+    if app_slug == "zoom" && reply.get("code") == Some(&JsValue::Number(124.0)) {
+        if let Value::Object(key) = &mut judgement.new_key {
+            key.insert("expiry_date".to_owned(), json!(now_ms - 3_600_000));
+        }
+        judgement.deviations.push(
+            "non-2xx reply with code 124: Zoom's hook expires the stored access token".to_owned(),
+        );
+    }
+}
+
+/// JavaScript's truthiness of a JSON value.
+fn truthy(value: Option<&JsValue>) -> bool {
+    match value {
+        None | Some(JsValue::Null) => false,
+        Some(JsValue::Bool(flag)) => *flag,
+        Some(JsValue::Number(number)) => *number != 0.0 && !number.is_nan(),
+        Some(JsValue::String(text)) => !text.is_empty(),
+        Some(JsValue::Array(_) | JsValue::Object(_)) => true,
+    }
+}
+
+/// `Math.round`: halves round up, toward +Infinity.
+fn js_round(number: f64) -> f64 {
+    if number.fract() == 0.0 || !number.is_finite() {
+        number
+    } else {
+        (number + 0.5).floor()
     }
 }
 
 fn judge_oauth_manager(
     config: &Config,
-    app_slug: &str,
-    status: u16,
     reply: JsValue,
     now_ms: i64,
     mut judgement: Judgement,
 ) -> Judgement {
-    let ok = (200..300).contains(&status);
-    let invalid_grant =
-        matches!(reply.get("error"), Some(JsValue::String(error)) if error == "invalid_grant");
-    if app_slug == "zoom" && !ok && invalid_grant {
-        judgement.marks_invalid = true;
-        judgement.error = Some("Zoom invalid_grant: the credential is marked invalid".to_owned());
-        return judgement;
-    }
-    if reply.get("myFetchError").is_some() {
+    if truthy(reply.get("myFetchError")) {
         judgement.error = Some("myFetchError in the reply is thrown as an error".to_owned());
         return judgement;
     }
@@ -243,29 +284,58 @@ fn judge_oauth_manager(
         ));
         return judgement;
     }
-    let reply = zod::parsed_output(&zod::OAUTH2_UNIVERSAL_WITH_EXPIRES_IN, reply);
-    let Value::Object(mut token) = Value::from(reply) else {
+    let JsValue::Object(mut token) =
+        zod::parsed_output(&zod::OAUTH2_UNIVERSAL_WITH_EXPIRES_IN, reply)
+    else {
         judgement.error = Some(INVALID_TOKEN_RESPONSE.to_owned());
         return judgement;
     };
-    note_extra_fields(&token, &mut judgement.deviations);
-    let truthy = |value: Option<&Value>| {
-        value.is_some_and(|value| {
-            !matches!(value, Value::Null | Value::Bool(false)) && value.as_f64() != Some(0.0)
-        })
+    let field = |token: &[(String, JsValue)], name: &str| {
+        token
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
     };
-    if !truthy(token.get("expiry_date")) && !truthy(token.get("expires_in")) {
+    let expiry_date = field(&token, "expiry_date");
+    let expires_in = field(&token, "expires_in");
+    if !truthy(expiry_date.as_ref()) && !truthy(expires_in.as_ref()) {
         judgement.deviations.push(
             "no expiry_date or expires_in: Cal.com treats the token as valid for one year; send expiry_date (epoch ms) or expires_in (seconds)".to_owned(),
         );
-        token.insert("expiry_date".to_owned(), json!(now_ms + ONE_YEAR_MS));
-    } else if token.get("expiry_date").is_none() {
-        if let Some(expires_in) = token.remove("expires_in").and_then(|value| value.as_f64()) {
-            let expiry = (now_ms as f64 + expires_in * 1000.0).round() as i64;
-            token.insert("expiry_date".to_owned(), json!(expiry));
-        }
+        set_field(
+            &mut token,
+            "expiry_date",
+            JsValue::Number((now_ms + ONE_YEAR_MS) as f64),
+        );
+    } else if let (None, Some(JsValue::Number(seconds))) = (&expiry_date, &expires_in) {
+        let expiry = js_round(now_ms as f64 + seconds * 1000.0);
+        token.retain(|(key, _)| key != "expires_in");
+        set_field(&mut token, "expiry_date", JsValue::Number(expiry));
     }
-    judgement.new_key = merged(&judgement.new_key, token);
+    let Value::Object(token) = Value::from(JsValue::Object(token)) else {
+        unreachable!("an object converts to an object");
+    };
+    note_extra_fields(&token, &mut judgement.deviations);
+    store(merged(&judgement.new_key, token), judgement)
+}
+
+fn set_field(fields: &mut Vec<(String, JsValue)>, name: &str, value: JsValue) {
+    match fields.iter_mut().find(|(key, _)| key == name) {
+        Some((_, slot)) => *slot = value,
+        None => fields.push((name.to_owned(), value)),
+    }
+}
+
+/// Takes a merged key if Postgres's `jsonb` column would store it.
+fn store(key: Value, mut judgement: Judgement) -> Judgement {
+    if let Err(refusal) = crate::calcom::store::storable_key(&key) {
+        judgement.error = Some(refusal.to_owned());
+        judgement.deviations.push(format!(
+            "the merged key cannot be stored ({refusal}); Cal.com's credential.update throws and keeps the old key"
+        ));
+        return judgement;
+    }
+    judgement.new_key = key;
     judgement.accepted = true;
     judgement
 }
@@ -303,16 +373,20 @@ fn judge_legacy(config: &Config, reply: JsValue, mut judgement: Judgement) -> Ju
         }
     };
     let mut token = token;
-    if !token.contains_key("refresh_token") {
+    let falsy = match token.get("refresh_token") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => true,
+        Some(Value::String(text)) => text.is_empty(),
+        Some(Value::Number(number)) => number.as_f64() == Some(0.0),
+        Some(_) => false,
+    };
+    if falsy {
         judgement.deviations.push(
-            "no refresh_token: Cal.com stores the literal placeholder \"refresh_token\"".to_owned(),
+            "no (or a falsy) refresh_token: Cal.com stores the literal placeholder \"refresh_token\"".to_owned(),
         );
         token.insert("refresh_token".to_owned(), json!(REFRESH_TOKEN_PLACEHOLDER));
     }
     note_extra_fields(&token, &mut judgement.deviations);
-    judgement.new_key = merged(&judgement.new_key, token);
-    judgement.accepted = true;
-    judgement
+    store(merged(&judgement.new_key, token), judgement)
 }
 
 fn note_extra_fields(token: &Map<String, Value>, deviations: &mut Vec<String>) {
@@ -394,7 +468,7 @@ pub async fn pull(calcom: &Arc<Calcom>, credential_id: i64) -> Result<PullVerdic
     let started = Instant::now();
     let headers = request.header_map();
     let sent = calcom
-        .http
+        .pull_http
         .post(&request.url)
         .headers(headers.clone())
         .body(request.body.clone())
@@ -403,9 +477,11 @@ pub async fn pull(calcom: &Arc<Calcom>, credential_id: i64) -> Result<PullVerdic
     let answer = match sent {
         Ok(response) => {
             let status = response.status().as_u16();
+            let redirected =
+                (response.url().as_str() != request.url).then(|| response.url().to_string());
             let response_headers = response.headers().clone();
             match response.bytes().await {
-                Ok(body) => Ok((status, response_headers, body)),
+                Ok(body) => Ok((status, response_headers, body, redirected)),
                 Err(error) => Err(http_client::describe_error(&error, config.pull_timeout)),
             }
         }
@@ -413,8 +489,8 @@ pub async fn pull(calcom: &Arc<Calcom>, credential_id: i64) -> Result<PullVerdic
     };
     let app_slug = credential.app_id.clone().unwrap_or_default();
     let (status, network_error, judgement, recorded) = match answer {
-        Ok((status, response_headers, body)) => {
-            let judgement = judge(
+        Ok((status, response_headers, body, redirected)) => {
+            let mut judgement = judge(
                 &config,
                 &app_slug,
                 status,
@@ -422,6 +498,11 @@ pub async fn pull(calcom: &Arc<Calcom>, credential_id: i64) -> Result<PullVerdic
                 &credential.key,
                 calcom.clock.now_ms(),
             );
+            if let Some(location) = redirected {
+                judgement.deviations.push(format!(
+                    "the sync endpoint redirected to {location}: Cal.com's fetch follows it (a 307/308 re-sends the POST, a 301/302/303 turns it into a GET) and judges the final answer; point CALCOM_CREDENTIAL_SYNC_ENDPOINT at the final URL"
+                ));
+            }
             let recorded = RecordedResponse::new(status, &response_headers, body);
             (Some(status), None, Some(judgement), Some(recorded))
         }
@@ -436,15 +517,20 @@ pub async fn pull(calcom: &Arc<Calcom>, credential_id: i64) -> Result<PullVerdic
             (None, Some(problem), None, None)
         }
     };
-    let stored = match &judgement {
-        Some(judgement) if judgement.accepted => {
+    let mut credential = credential;
+    if let Some(judgement) = &judgement {
+        if judgement.new_key != credential.key {
             let new_key = judgement.new_key.clone();
-            calcom.store.modify_key(credential_id, |_| new_key)
+            if let Some(stored) = calcom.store.modify_key(credential_id, |_| new_key) {
+                credential = stored;
+            }
         }
-        Some(judgement) if judgement.marks_invalid => calcom.store.set_invalid(credential_id, true),
-        _ => None,
-    };
-    let credential = stored.unwrap_or(credential);
+        if judgement.marks_invalid {
+            if let Some(stored) = calcom.store.set_invalid(credential_id, true) {
+                credential = stored;
+            }
+        }
+    }
     let verdict = PullVerdict {
         credential_id,
         request,

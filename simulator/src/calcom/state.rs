@@ -18,8 +18,10 @@ pub struct Calcom {
     pub journal: Journal,
     /// The clock token expiry is judged by.
     pub clock: Clock,
-    /// The client pulls and webhooks are sent with.
+    /// The client webhooks are sent with (no redirects, as Cal.com's deliveries).
     pub http: reqwest::Client,
+    /// The client pulls are sent with (Node's `fetch`: redirects followed, bodies decoded).
+    pub pull_http: reqwest::Client,
     /// Time-based triggers waiting for the clock.
     pub scheduler: crate::calcom::scheduler::Scheduler,
 }
@@ -30,6 +32,7 @@ impl Calcom {
         Arc::new(Calcom {
             store: Store::seeded(&config.admin_api_key),
             http: http_client::build(config.pull_timeout),
+            pull_http: http_client::node_fetch(config.pull_timeout),
             config: RwLock::new(Arc::new(config)),
             journal: Journal::default(),
             clock: Clock::default(),

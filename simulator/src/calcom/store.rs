@@ -14,6 +14,39 @@ use sha2::{Digest, Sha256};
 use crate::calcom::subscription::{Scope, Subscription};
 use crate::protocol::catalog::{self, App, AppMetadata};
 
+/// Whether Postgres's `jsonb` column (through Prisma) accepts a decrypted key: not a
+/// plain `null`, and no U+0000 in any string, name or value. Cal.com's write throws
+/// otherwise (a 500 on the push route and API v1; the pull keeps the old key).
+///
+/// ```
+/// use calsim::store::storable_key;
+/// assert!(storable_key(&serde_json::json!({"access_token": "a"})).is_ok());
+/// assert!(storable_key(&serde_json::json!(null)).is_err());
+/// assert!(storable_key(&serde_json::json!({"a\0": 1})).is_err());
+/// assert!(storable_key(&serde_json::json!(["x", {"y": "\0"}])).is_err());
+/// ```
+pub fn storable_key(key: &Value) -> Result<(), &'static str> {
+    fn has_nul(value: &Value) -> bool {
+        match value {
+            Value::String(text) => text.contains('\0'),
+            Value::Array(items) => items.iter().any(has_nul),
+            Value::Object(fields) => fields
+                .iter()
+                .any(|(name, value)| name.contains('\0') || has_nul(value)),
+            _ => false,
+        }
+    }
+    if key.is_null() {
+        return Err(
+            "Argument `key` must not be null: a required Json column needs Prisma.JsonNull",
+        );
+    }
+    if has_nul(key) {
+        return Err("unsupported Unicode escape sequence: jsonb cannot hold U+0000");
+    }
+    Ok(())
+}
+
 /// Cal.com's API key prefix (`API_KEY_PREFIX || "cal_"`).
 pub const API_KEY_PREFIX: &str = "cal_";
 

@@ -226,6 +226,7 @@ fn fix(step: Step, config: &Config) -> String {
         Step::AppMetadataNotFound => "answer 404 {\"message\":\"App not found. Ensure that you have the correct app slug\"} when the app has no metadata".to_owned(),
         Step::InvalidKeyLength | Step::DecryptFailed => "decrypt `keys` as Cal.com's symmetricDecrypt: AES-256-CBC, `<iv hex>:<ciphertext hex>`, key = the 32 characters of CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY as bytes (not base64-decoded, not GCM); a failure is a 500".to_owned(),
         Step::PlaintextNotJson => "JSON.parse the decrypted text; a plaintext that is not JSON is a 500".to_owned(),
+        Step::KeyNotStorable => "store the decrypted key in a Postgres jsonb column through Prisma: a plain `null`, or U+0000 in any string, makes the write throw, which is a 500".to_owned(),
         Step::Created | Step::Updated => "decrypt `keys` as Cal.com does (AES-256-CBC, not GCM; the key's 32 characters as bytes, not base64-decoded), store any JSON value verbatim, and upsert on (userId, appId): update the first match (\"Credentials updated for userId: N\") or create (\"Credentials created for userId: N\")".to_owned(),
     }
 }

@@ -1,8 +1,10 @@
-//! The one way calsim builds HTTP clients: bounded time, no redirects, no proxies.
+//! The one way calsim builds HTTP clients: bounded time, no proxies.
 //!
-//! Cal.com's `fetch` calls follow redirects, but a simulator that silently followed
-//! one would hide a misconfigured URL; calsim reports the 3xx instead. Every request
-//! has a timeout, so a slow or dead peer never hangs a run.
+//! [`build`] follows no redirect and decodes nothing: webhook deliveries are sent with
+//! `redirect: "manual"`, and checks report a 3xx instead of hiding it. [`node_fetch`] is
+//! Node's `fetch` as Cal.com's pull uses it: redirects followed (up to 20; 307/308 re-send
+//! the POST, 301/302/303 turn it into a GET) and gzip, deflate and br bodies decoded.
+//! Every request has a timeout, so a slow or dead peer never hangs a run.
 
 use std::time::Duration;
 
@@ -15,6 +17,22 @@ use std::time::Duration;
 pub fn build(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .no_gzip()
+        .no_deflate()
+        .no_brotli()
+        .no_proxy()
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .timeout(timeout)
+        .build()
+        .expect("a client with only timeouts and policies set always builds")
+}
+
+/// A client that behaves as Node's `fetch` (undici) does for Cal.com's pull: follows up
+/// to 20 redirects and decodes compressed bodies. Unlike undici (300 s), it gives up
+/// after `timeout`.
+pub fn node_fetch(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(20))
         .no_proxy()
         .connect_timeout(timeout.min(Duration::from_secs(5)))
         .timeout(timeout)

@@ -162,7 +162,8 @@ pub fn check_object(
 
 /// The value a successful parse returns: the shape's keys that are present, in shape
 /// order, then (with `.passthrough()`) the other keys in input order; without
-/// passthrough the other keys are stripped. Checked against zod 3 and 4.
+/// passthrough the other keys are stripped (`__proto__` always is). Checked against zod
+/// 3 and 4.
 ///
 /// ```
 /// use calsim::js_value::JsValue;
@@ -183,7 +184,9 @@ pub fn parsed_output(schema: &ObjectSchema, input: JsValue) -> JsValue {
         }
     }
     if schema.passthrough {
-        output.extend(fields);
+        // zod builds its output by assignment, so `"__proto__"` sets a prototype instead
+        // of a key: it never reaches the stored credential.
+        output.extend(fields.into_iter().filter(|(name, _)| name != "__proto__"));
     }
     JsValue::Object(output)
 }
