@@ -137,8 +137,37 @@ function pull({ path, zod, app, status, body_b64, current, now }) {
   return result(true);
 }
 
+// apps/web/app/api/webhook/app-credential/route.ts (current, App Router), credential-sync.md
+// §3.2: secret, request.json(), zod safeParse, user, app, metadata, symmetricDecrypt,
+// JSON.parse, the jsonb write. The store has no credential yet, so success is "created".
+function push({ zod, secret, sent_secret, body_b64, key, users, apps }) {
+  const z = zods[zod];
+  const answer = (status, body) => ({ status, body: JSON.stringify(body) });
+  if (sent_secret !== secret) return answer(403, { message: "Invalid credential sync secret" });
+  try {
+    const json = JSON.parse(new TextDecoder().decode(Buffer.from(body_b64, "base64")));
+    const parsed = z.object({ userId: z.number().int(), appSlug: z.string(), keys: z.string() }).safeParse(json);
+    if (!parsed.success) return answer(400, { error: parsed.error.issues });
+    const { userId, appSlug, keys } = parsed.data;
+    if (userId > 2147483647 || userId < -2147483648) throw new Error("Prisma: value out of range for Int");
+    if (!users.includes(userId)) return answer(404, { message: "User not found" });
+    if (!(appSlug in apps)) return answer(404, { message: "App not found" });
+    if (!apps[appSlug]) return answer(404, { message: "App not found. Ensure that you have the correct app slug" });
+    const stored = JSON.parse(decrypt({ key, text: keys }).plaintext ?? (() => { throw new Error("decrypt"); })());
+    const hasNul = (value) =>
+      typeof value === "string" ? value.includes("\0")
+        : value && typeof value === "object" ? Object.entries(value).some(([name, item]) => name.includes("\0") || hasNul(item))
+        : false;
+    if (stored === null || hasNul(stored)) throw new Error("jsonb");
+    return answer(200, { message: `Credentials created for userId: ${userId}` });
+  } catch (error) {
+    return answer(500, { message: "Internal server error" });
+  }
+}
+
 const ops = {
-  pull, template, stringify, parse_error: parseError, hmac, buffer_hex: bufferHex, encrypt, decrypt };
+  pull,
+  push, template, stringify, parse_error: parseError, hmac, buffer_hex: bufferHex, encrypt, decrypt };
 
 const lines = readline.createInterface({ input: process.stdin });
 lines.on("line", (line) => {
