@@ -29,9 +29,22 @@ enum Bug {
     HandlesOnlyBookingCreated,
     AcceptsNoSecretProvided,
     Slow,
+    RejectsPing,
+    FailsItsFirstBookingCreated,
+    HangsOnARepeatedDelivery,
 }
 
-async fn broken(State(bug): State<Arc<Bug>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+/// What a stateful broken consumer has seen.
+#[derive(Default)]
+struct Memory {
+    bodies: std::sync::Mutex<Vec<Bytes>>,
+}
+
+async fn broken(
+    State((bug, memory)): State<(Arc<Bug>, Arc<Memory>)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let header = headers
         .get("x-cal-signature-256")
         .and_then(|value| value.to_str().ok());
@@ -54,7 +67,35 @@ async fn broken(State(bug): State<Arc<Bug>>, headers: HeaderMap, body: Bytes) ->
     if !verified {
         return StatusCode::UNAUTHORIZED;
     }
+    let trigger = parsed.as_ref().map(|value| value["triggerEvent"].clone());
+    let seen_before = {
+        let mut bodies = memory.bodies.lock().unwrap();
+        let seen = bodies.contains(&body);
+        let first_of_its_trigger = !bodies.iter().any(|earlier| {
+            serde_json::from_slice::<Value>(earlier)
+                .ok()
+                .map(|value| value["triggerEvent"].clone())
+                == trigger
+        });
+        bodies.push(body.clone());
+        (seen, first_of_its_trigger)
+    };
     match *bug {
+        Bug::RejectsPing if trigger.as_ref().is_some_and(|trigger| trigger == "PING") => {
+            StatusCode::BAD_REQUEST
+        }
+        Bug::FailsItsFirstBookingCreated
+            if seen_before.1
+                && trigger
+                    .as_ref()
+                    .is_some_and(|trigger| trigger == "BOOKING_CREATED") =>
+        {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        Bug::HangsOnARepeatedDelivery if seen_before.0 => {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            StatusCode::OK
+        }
         Bug::RejectsUnknownFields
             if parsed
                 .as_ref()
@@ -81,7 +122,7 @@ async fn broken(State(bug): State<Arc<Bug>>, headers: HeaderMap, body: Bytes) ->
 async fn serve_broken(bug: Bug) -> String {
     let app = Router::new()
         .route("/hook", post(broken))
-        .with_state(Arc::new(bug));
+        .with_state((Arc::new(bug), Arc::new(Memory::default())));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -221,21 +262,62 @@ async fn catches_a_consumer_that_takes_no_secret_provided_as_a_signature() {
 
 #[tokio::test]
 async fn catches_a_consumer_too_slow_to_answer() {
-    let started = std::time::Instant::now();
-
     let mut target = target(serve_broken(Bug::Slow).await);
     target.timeout = Duration::from_millis(150);
+
     let report = run(&target).await.unwrap();
 
-    assert!(
-        report
-            .failed_ids()
-            .contains(&"webhook-consumer/accepts-ping"),
-        "{}",
-        report.human()
+    let mut slow = vec!["accepts-ping".to_owned()];
+    slow.extend(
+        calsim::trigger::TriggerEvent::ALL
+            .iter()
+            .filter(|trigger| **trigger != calsim::trigger::TriggerEvent::Ping)
+            .map(|trigger| {
+                format!(
+                    "accepts-{}",
+                    trigger.as_str().to_ascii_lowercase().replace('_', "-")
+                )
+            }),
     );
+    slow.extend(
+        [
+            "verifies-raw-bytes",
+            "tolerates-unknown-fields",
+            "accepts-form-template-bodies",
+            "duplicate-delivery-policy",
+        ]
+        .map(str::to_owned),
+    );
+    let slow: Vec<&str> = slow.iter().map(String::as_str).collect();
+    assert_fails_exactly(&report, &slow);
+    assert!(report.human().contains("no answer"), "{}", report.human());
+}
+
+#[tokio::test]
+async fn catches_a_consumer_that_refuses_the_ping_and_says_it_is_not_a_signature_problem() {
+    let report = check_broken(Bug::RejectsPing).await;
+
+    assert_fails_exactly(&report, &["accepts-ping"]);
+    let line = report.checks[0].line();
+    assert!(line.contains("fix: answer 2xx to PING"), "{line}");
     assert!(
-        started.elapsed() < Duration::from_secs(15),
-        "every request gives up at the timeout"
+        !line.contains("HMAC"),
+        "a 400 is not reported as a signature failure: {line}"
+    );
+}
+
+#[tokio::test]
+async fn catches_a_consumer_that_fails_its_first_booking_created() {
+    assert_fails_exactly(
+        &check_broken(Bug::FailsItsFirstBookingCreated).await,
+        &["accepts-booking-created"],
+    );
+}
+
+#[tokio::test]
+async fn catches_a_consumer_that_hangs_on_a_repeated_delivery() {
+    assert_fails_exactly(
+        &check_broken(Bug::HangsOnARepeatedDelivery).await,
+        &["duplicate-delivery-policy"],
     );
 }

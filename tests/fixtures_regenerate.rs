@@ -10,7 +10,9 @@ fn regenerate(program: &str, script: &str) -> Vec<u8> {
         .current_dir(root)
         .env("NODE_PATH", format!("{root}/oracle/node_modules"))
         .output()
-        .unwrap_or_else(|error| panic!("{program} {script} runs ({error}); .ci/run installs node, openssl and xxd"));
+        .unwrap_or_else(|error| {
+            panic!("{program} {script} runs ({error}); .ci/run installs node, openssl and xxd")
+        });
     assert!(
         output.status.success(),
         "{program} {script} failed: {}",
@@ -30,26 +32,46 @@ fn assert_unchanged(program: &str, script: &str, fixture: &str) {
 
 #[test]
 fn template_cases_are_what_handlebars_js_renders_now() {
-    assert_unchanged("node", "fixtures/templates/generate.cjs", "fixtures/templates/cases.json");
+    assert_unchanged(
+        "node",
+        "fixtures/templates/generate.cjs",
+        "fixtures/templates/cases.json",
+    );
 }
 
 #[test]
 fn zod_cases_are_what_zod_3_and_4_answer_now() {
-    assert_unchanged("node", "fixtures/zod/generate.cjs", "fixtures/zod/cases.json");
+    assert_unchanged(
+        "node",
+        "fixtures/zod/generate.cjs",
+        "fixtures/zod/cases.json",
+    );
 }
 
 #[test]
 fn the_node_encrypted_push_is_what_create_cipheriv_makes_now() {
-    assert_unchanged("node", "fixtures/pushes/generate.js", "fixtures/pushes/node-createcipheriv.json");
+    assert_unchanged(
+        "node",
+        "fixtures/pushes/generate.js",
+        "fixtures/pushes/node-createcipheriv.json",
+    );
 }
 
 #[test]
 fn crypto_vectors_are_what_openssl_makes_now_and_node_agrees() {
-    assert_unchanged("bash", "fixtures/crypto/generate.sh", "fixtures/crypto/vectors.json");
+    assert_unchanged(
+        "bash",
+        "fixtures/crypto/generate.sh",
+        "fixtures/crypto/vectors.json",
+    );
     regenerate("node", "fixtures/crypto/node_check.js");
 }
 
 #[test]
 fn signature_vectors_are_what_openssl_makes_now() {
-    assert_unchanged("bash", "fixtures/signatures/generate.sh", "fixtures/signatures/vectors.json");
+    assert_unchanged(
+        "bash",
+        "fixtures/signatures/generate.sh",
+        "fixtures/signatures/vectors.json",
+    );
 }

@@ -70,9 +70,29 @@ fn id(rule: &str) -> String {
     format!("webhook-consumer/{rule}")
 }
 
+/// A correctly signed delivery must be accepted. A 401 or 403 means the consumer refused
+/// Cal.com's own signature, so the fix names the verification, never the trigger.
 fn expect_accepted(rule_id: &str, rule: &str, answer: Result<u16, String>, fix: &str) -> Check {
+    expect_accepted_or(rule_id, rule, answer, fix, VERIFY_FIX)
+}
+
+/// [`expect_accepted`] with the fix to give when the signature was refused.
+fn expect_accepted_or(
+    rule_id: &str,
+    rule: &str,
+    answer: Result<u16, String>,
+    fix: &str,
+    refused_fix: &str,
+) -> Check {
     match answer {
         Ok(status) if (200..300).contains(&status) => Check::pass(id(rule_id), rule),
+        Ok(status @ (401 | 403)) => Check::fail(
+            id(rule_id),
+            rule,
+            format!("{status}: a delivery correctly signed with the secret was refused"),
+            "a 2xx answer",
+            refused_fix,
+        ),
         Ok(status) => Check::fail(id(rule_id), rule, format!("{status}"), "a 2xx answer", fix),
         Err(problem) => Check::fail(
             id(rule_id),
@@ -141,7 +161,7 @@ pub async fn run(target: &WebhookConsumerTarget) -> Result<Report, Error> {
         "accepts-ping",
         "Cal.com's test delivery (PING) is accepted",
         first,
-        VERIFY_FIX,
+        "answer 2xx to PING, Cal.com's test delivery (`triggerEvent: \"PING\"`, a payload without a booking); the subscription page reports any other answer as a failed test",
     )];
     for trigger in TriggerEvent::ALL.iter().copied() {
         let Some(data) = example(trigger) else {
@@ -179,11 +199,13 @@ pub async fn run(target: &WebhookConsumerTarget) -> Result<Report, Error> {
         sender.send(&altered, JSON, Some(&good)).await,
         VERIFY_FIX,
     ));
-    checks.push(expect_accepted(
+    let raw_bytes_fix = "HMAC the body bytes exactly as received, before any JSON parsing; re-serialising parsed JSON changes escapes, key order and number text";
+    checks.push(expect_accepted_or(
         "verifies-raw-bytes",
         "the signature is checked on the raw bytes (unicode, \\u and \\/ escapes, key order, 1.50, 1e2)",
         sender.signed(RAW_BYTES_BODY, JSON).await,
-        "HMAC the body bytes exactly as received, before any JSON parsing; re-serialising parsed JSON changes escapes, key order and number text",
+        raw_bytes_fix,
+        raw_bytes_fix,
     ));
     let extended = booking.replacen(
         r#""payload":{"#,
