@@ -48,7 +48,8 @@ async fn credentials_are_listed_per_user_with_the_fields_scripts_rely_on() {
     assert_eq!(
         listed,
         json!([{"id": 1, "userId": 1, "teamId": null, "appId": "zoom", "type": "zoom_video",
-                "key": {"access_token": "abc"}, "invalid": false}])
+                "key": {"access_token": "***"}, "invalid": false}]),
+        "tokens are masked in every view of a credential"
     );
 }
 

@@ -511,7 +511,10 @@ async fn control_api_refresh_answers_the_verdict_and_409_without_an_endpoint() {
         .unwrap();
 
     assert_eq!(verdict["judgement"]["accepted"], true);
-    assert_eq!(verdict["credential"]["key"]["access_token"], "fresh");
+    assert_eq!(
+        verdict["credential"]["key"]["access_token"], "***",
+        "the stored token, masked in the verdict"
+    );
     assert_eq!(verdict["request"]["body"], "calcomUserId=1&appSlug=zoom");
     assert_eq!(refused.status(), 409);
     let refused: Value = refused.json().await.unwrap();

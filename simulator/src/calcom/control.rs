@@ -83,6 +83,25 @@ fn ok(value: impl serde::Serialize) -> Answer {
     Ok(Json(value).into_response())
 }
 
+/// [`ok`] for anything holding credential keys or requests: token values, and the
+/// configured secret and key wherever they appear, are masked.
+fn ok_masked(calcom: &Calcom, value: impl serde::Serialize) -> Answer {
+    ok(shown(calcom, value))
+}
+
+fn shown(calcom: &Calcom, value: impl serde::Serialize) -> Value {
+    let config = calcom.config();
+    let value = serde_json::to_value(value).unwrap_or_default();
+    crate::protocol::redact::scrub_value(
+        &value,
+        &[
+            &config.sync_secret,
+            &config.encryption_key,
+            &config.admin_api_key,
+        ],
+    )
+}
+
 /// Parses a JSON body, turning axum's rejection into a hint-bearing error.
 fn body<T: serde::de::DeserializeOwned>(text: &str, hint: &'static str) -> Result<T, ControlError> {
     serde_json::from_str(text)
@@ -212,9 +231,12 @@ async fn list_credentials(
     let Query(filter) = filter.map_err(|error| {
         ControlError::bad_request(error.body_text(), "use ?userId=<integer>&appId=<app slug>")
     })?;
-    ok(calcom
-        .store
-        .credentials(filter.user_id, filter.app_id.as_deref()))
+    ok_masked(
+        &calcom,
+        calcom
+            .store
+            .credentials(filter.user_id, filter.app_id.as_deref()),
+    )
 }
 
 #[derive(Deserialize)]
@@ -248,7 +270,7 @@ async fn add_credential(State(calcom): State<Arc<Calcom>>, text: String) -> Answ
     let credential = calcom
         .store
         .insert_credential(Some(new.user_id), &new.app_id, &kind, new.key);
-    Ok((StatusCode::CREATED, Json(credential)).into_response())
+    Ok((StatusCode::CREATED, Json(shown(&calcom, credential))).into_response())
 }
 
 const CREDENTIAL_ID_HINT: &str = "list credentials with GET /_calsim/credentials";
@@ -257,19 +279,19 @@ async fn show_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>)
     let credential = calcom.store.credential(id).ok_or_else(|| {
         ControlError::not_found(format!("no credential with id {id}"), CREDENTIAL_ID_HINT)
     })?;
-    ok(credential)
+    ok_masked(&calcom, credential)
 }
 
 async fn delete_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
     let credential = calcom.store.delete_credential(id, None).ok_or_else(|| {
         ControlError::not_found(format!("no credential with id {id}"), CREDENTIAL_ID_HINT)
     })?;
-    ok(credential)
+    ok_masked(&calcom, credential)
 }
 
 async fn refresh_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
     match pull::pull(&calcom, id).await {
-        Ok(verdict) => ok(verdict),
+        Ok(verdict) => ok_masked(&calcom, verdict),
         Err(error @ PullError::UnknownCredential(_)) => Err(ControlError::not_found(
             error.to_string(),
             CREDENTIAL_ID_HINT,
@@ -286,7 +308,7 @@ async fn expire_credential(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64
     let credential = pull::expire(&calcom, id).ok_or_else(|| {
         ControlError::not_found(format!("no credential with id {id}"), CREDENTIAL_ID_HINT)
     })?;
-    ok(credential)
+    ok_masked(&calcom, credential)
 }
 
 #[derive(Deserialize)]
@@ -309,7 +331,7 @@ async fn list_journal(
             })?,
         ),
     };
-    ok(calcom.journal.entries(surface))
+    ok_masked(&calcom, calcom.journal.entries(surface))
 }
 
 async fn clear_journal(State(calcom): State<Arc<Calcom>>) -> Answer {

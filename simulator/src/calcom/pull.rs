@@ -421,6 +421,15 @@ fn merged(current: &Value, token: Map<String, Value>) -> Value {
     Value::Object(key)
 }
 
+/// The partner's reply as the journal keeps it: tokens masked.
+fn masked_reply(body: &[u8]) -> Bytes {
+    let text = String::from_utf8_lossy(body);
+    match serde_json::from_str::<Value>(&text) {
+        Ok(value) => Bytes::from(crate::protocol::redact::mask_token_fields(&value).to_string()),
+        Err(_) => Bytes::from(crate::protocol::redact::scrub_text(&text, &[])),
+    }
+}
+
 /// The result of one pull, as the control API reports it.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -503,7 +512,7 @@ pub async fn pull(calcom: &Arc<Calcom>, credential_id: i64) -> Result<PullVerdic
                     "the sync endpoint redirected to {location}: Cal.com's fetch follows it (a 307/308 re-sends the POST, a 301/302/303 turns it into a GET) and judges the final answer; point CALCOM_CREDENTIAL_SYNC_ENDPOINT at the final URL"
                 ));
             }
-            let recorded = RecordedResponse::new(status, &response_headers, body);
+            let recorded = RecordedResponse::new(status, &response_headers, masked_reply(&body));
             (Some(status), None, Some(judgement), Some(recorded))
         }
         Err(problem) => {

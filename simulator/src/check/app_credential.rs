@@ -123,7 +123,8 @@ pub async fn run(target: &AppCredentialTarget) -> Result<Report, Error> {
         target: url,
         checks,
         elapsed: started.elapsed(),
-    })
+    }
+    .scrubbed(&[&target.config.sync_secret, &target.config.encryption_key]))
 }
 
 fn judge(

@@ -125,6 +125,32 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
+impl Report {
+    /// The report with every given secret, and every secret-named JSON field in what the
+    /// implementation answered, masked: reports never show a secret, key or token in full.
+    pub fn scrubbed(mut self, secrets: &[&str]) -> Self {
+        let scrub = |text: &mut String| *text = crate::protocol::redact::scrub_text(text, secrets);
+        scrub(&mut self.target);
+        for check in &mut self.checks {
+            scrub(&mut check.rule);
+            match &mut check.outcome {
+                Outcome::Pass => {}
+                Outcome::Warn { note } => scrub(note),
+                Outcome::Fail {
+                    found,
+                    expected,
+                    fix,
+                } => {
+                    scrub(found);
+                    scrub(expected);
+                    scrub(fix);
+                }
+            }
+        }
+        self
+    }
+}
+
 fn milliseconds<S: serde::Serializer>(
     elapsed: &Duration,
     serializer: S,

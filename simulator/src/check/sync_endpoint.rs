@@ -105,7 +105,8 @@ pub async fn run(target: &SyncEndpointTarget) -> Result<Report, Error> {
         target: target.url.clone(),
         checks,
         elapsed: started.elapsed(),
-    })
+    }
+    .scrubbed(&[&target.config.sync_secret, &target.config.encryption_key]))
 }
 
 async fn send(

@@ -253,5 +253,6 @@ pub async fn run(target: &WebhookConsumerTarget) -> Result<Report, Error> {
         target: target.url.clone(),
         checks,
         elapsed: started.elapsed(),
-    })
+    }
+    .scrubbed(&[&target.secret]))
 }
