@@ -74,6 +74,10 @@ pub struct Config {
     pub oauth_manager_apps: Vec<String>,
     /// How often expiring credentials are looked for and pulled; `None`: only on demand.
     pub auto_refresh: Option<Duration>,
+    /// How often due scheduled work (meetings, retries) is run in real time; `None`: only
+    /// when the clock is moved (`POST /_calsim/clock`) or `due_work::run_due` is called,
+    /// which is how tests stay deterministic.
+    pub scheduler_tick: Option<Duration>,
     /// Attempts per webhook delivery: 1 as Cal.com's direct path; more retries network
     /// errors only, like its task queue (which uses 3).
     pub webhook_max_attempts: u32,
@@ -103,6 +107,7 @@ pub struct ConfigFile {
     pull_headers: Option<PullHeaders>,
     oauth_manager_apps: Option<Vec<String>>,
     auto_refresh_ms: Option<u64>,
+    scheduler_tick_ms: Option<u64>,
     webhook_max_attempts: Option<u32>,
     wrapped_meeting_bodies: Option<bool>,
 }
@@ -151,6 +156,7 @@ impl Default for Config {
                 .map(String::from)
                 .to_vec(),
             auto_refresh: Some(Duration::from_secs(1)),
+            scheduler_tick: Some(Duration::from_millis(100)),
             webhook_max_attempts: 1,
             wrapped_meeting_bodies: false,
         };
@@ -183,6 +189,7 @@ impl Config {
             pull_headers,
             oauth_manager_apps,
             auto_refresh_ms,
+            scheduler_tick_ms,
             webhook_max_attempts,
             wrapped_meeting_bodies,
             profile: _,
@@ -211,6 +218,9 @@ impl Config {
         set(&mut self.wrapped_meeting_bodies, wrapped_meeting_bodies);
         if let Some(ms) = auto_refresh_ms {
             self.auto_refresh = (ms > 0).then(|| Duration::from_millis(ms));
+        }
+        if let Some(ms) = scheduler_tick_ms {
+            self.scheduler_tick = (ms > 0).then(|| Duration::from_millis(ms));
         }
         Ok(())
     }

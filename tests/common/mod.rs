@@ -9,6 +9,7 @@ pub fn config(profile: Profile) -> Config {
     let mut config = Config {
         port: 0,
         auto_refresh: None,
+        scheduler_tick: None,
         ..Config::default()
     };
     config.set_profile(profile);

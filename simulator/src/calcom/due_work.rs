@@ -65,11 +65,11 @@ async fn run_locked(calcom: &Arc<Calcom>) -> Vec<Dispatched> {
     dispatched
 }
 
-/// Runs due jobs every 100 ms of real time.
-pub fn spawn_ticker(calcom: Arc<Calcom>) -> tokio::task::JoinHandle<()> {
+/// Runs due jobs every `every` of real time (`Config::scheduler_tick`).
+pub fn spawn_ticker(calcom: Arc<Calcom>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(every).await;
             run_due(&calcom).await;
         }
     })

@@ -607,43 +607,57 @@ pub fn expire(calcom: &Calcom, credential_id: i64) -> Option<Credential> {
     })
 }
 
-/// Pulls every expiring credential every `config.auto_refresh`, as Cal.com would on its
-/// next use of the token. A credential whose pull failed waits 30 s before the next try.
+/// Credentials whose last automatic pull failed, and when they may be tried again.
+#[derive(Debug, Default)]
+pub struct RefreshBackoff {
+    retry_after: std::collections::HashMap<i64, i64>,
+}
+
+/// One pass of the automatic refresh at the clock's now: pulls every user credential
+/// whose token is expiring, except those whose pull failed less than 30 s before, and
+/// returns the ids pulled. [`spawn_auto_refresh`] runs it on a timer; tests call it.
+pub async fn refresh_expiring(calcom: &Arc<Calcom>, backoff: &mut RefreshBackoff) -> Vec<i64> {
+    let mut pulled = Vec::new();
+    if !calcom.config().pull_enabled() {
+        return pulled;
+    }
+    let now = calcom.clock.now_ms();
+    for credential in calcom.store.credentials(None, None) {
+        let app_slug = credential.app_id.as_deref().unwrap_or_default();
+        let waiting = backoff
+            .retry_after
+            .get(&credential.id)
+            .is_some_and(|until| *until > now);
+        if credential.user_id.is_none() || waiting || !is_expiring(app_slug, &credential.key, now)
+        {
+            continue;
+        }
+        let accepted = pull(calcom, credential.id).await.is_ok_and(|verdict| {
+            verdict
+                .judgement
+                .is_some_and(|judgement| judgement.accepted)
+        });
+        if accepted {
+            backoff.retry_after.remove(&credential.id);
+        } else {
+            backoff.retry_after.insert(credential.id, now + 30_000);
+        }
+        pulled.push(credential.id);
+    }
+    pulled
+}
+
+/// Runs [`refresh_expiring`] every `Config::auto_refresh` of real time.
 pub fn spawn_auto_refresh(calcom: Arc<Calcom>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut retry_after: std::collections::HashMap<i64, i64> = Default::default();
+        let mut backoff = RefreshBackoff::default();
         loop {
             let Some(every) = calcom.config().auto_refresh else {
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 continue;
             };
             tokio::time::sleep(every).await;
-            if !calcom.config().pull_enabled() {
-                continue;
-            }
-            let now = calcom.clock.now_ms();
-            for credential in calcom.store.credentials(None, None) {
-                let app_slug = credential.app_id.as_deref().unwrap_or_default();
-                let waiting = retry_after
-                    .get(&credential.id)
-                    .is_some_and(|until| *until > now);
-                if credential.user_id.is_none()
-                    || waiting
-                    || !is_expiring(app_slug, &credential.key, now)
-                {
-                    continue;
-                }
-                let accepted = pull(&calcom, credential.id).await.is_ok_and(|verdict| {
-                    verdict
-                        .judgement
-                        .is_some_and(|judgement| judgement.accepted)
-                });
-                if accepted {
-                    retry_after.remove(&credential.id);
-                } else {
-                    retry_after.insert(credential.id, now + 30_000);
-                }
-            }
+            refresh_expiring(&calcom, &mut backoff).await;
         }
     })
 }

@@ -58,10 +58,15 @@ impl SimulatorBuilder {
         let calcom = Calcom::new(self.config);
         let app = router(Arc::clone(&calcom));
         let refresher = pull::spawn_auto_refresh(Arc::clone(&calcom));
-        let ticker = crate::calcom::due_work::spawn_ticker(Arc::clone(&calcom));
+        let ticker = calcom
+            .config()
+            .scheduler_tick
+            .map(|every| crate::calcom::due_work::spawn_ticker(Arc::clone(&calcom), every));
         let server = Server::start(self.listener, address, app, move || {
             refresher.abort();
-            ticker.abort();
+            if let Some(ticker) = ticker {
+                ticker.abort();
+            }
         })
         .await?;
         Ok(Simulator { calcom, server })
