@@ -651,3 +651,35 @@ async fn a_form_submission_without_a_booking_fires_no_event_15_minutes_later() {
         "no root copies for FORM_SUBMITTED_NO_EVENT"
     );
 }
+
+#[tokio::test]
+async fn rejecting_a_pending_booking_fires_booking_rejected_with_the_reason() {
+    let (simulator, receiver) = subscribed().await;
+    let (_, step) = call(
+        &simulator,
+        "POST",
+        "/_calsim/bookings",
+        &[],
+        json!({"eventTypeId": 1, "start": "2030-01-01T10:00:00Z", "requiresConfirmation": true}),
+    )
+    .await;
+    let uid = step["booking"]["uid"].as_str().unwrap().to_owned();
+
+    let (status, rejected) = call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/reject"),
+        &[],
+        json!({"reason": "double booked"}),
+    )
+    .await;
+
+    assert_eq!(status, 200);
+    assert_eq!(rejected["booking"]["status"], "REJECTED");
+    let deliveries = receiver.state().deliveries();
+    let last = deliveries.last().unwrap();
+    assert_eq!(last.trigger_event.as_deref(), Some("BOOKING_REJECTED"));
+    let body: Value = serde_json::from_str(last.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["payload"]["uid"], uid.as_str());
+    assert_eq!(body["payload"]["rejectionReason"], "double booked");
+}

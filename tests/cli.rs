@@ -835,3 +835,69 @@ fn booking_commands_drive_the_lifecycle_of_a_running_serve() {
         "confirming twice is refused (409)"
     );
 }
+
+#[test]
+fn trigger_no_version_header_leaves_out_x_cal_webhook_version() {
+    let record =
+        std::env::temp_dir().join(format!("calsim-cli-version-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&record);
+    let receiver = spawn_server("receive", &["--record", record.to_str().unwrap()], &[]);
+    let to = format!("{}/hook?nangoConnectionId=c", receiver.url);
+
+    let with = calsim(&["trigger", "BOOKING_CREATED", "--to", &to], None);
+    let without = calsim(
+        &[
+            "trigger",
+            "BOOKING_CREATED",
+            "--to",
+            &to,
+            "--no-version-header",
+        ],
+        None,
+    );
+
+    assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
+    assert_eq!(without.status.code(), Some(0), "{}", stderr(&without));
+    let versions: Vec<bool> = std::fs::read_to_string(&record)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let line: serde_json::Value = serde_json::from_str(line).unwrap();
+            line["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|pair| pair[0] == "x-cal-webhook-version")
+        })
+        .collect();
+    assert_eq!(versions, [true, false]);
+    std::fs::remove_file(record).unwrap();
+}
+
+#[test]
+fn check_timeout_ms_bounds_every_request() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", silent.local_addr().unwrap());
+
+    let output = calsim(
+        &[
+            "check",
+            "webhook-consumer",
+            "--url",
+            &url,
+            "--secret",
+            "s",
+            "--timeout-ms",
+            "150",
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("no answer within 150 ms"),
+        "{}",
+        stdout(&output)
+    );
+    drop(silent);
+}

@@ -628,8 +628,7 @@ pub async fn refresh_expiring(calcom: &Arc<Calcom>, backoff: &mut RefreshBackoff
             .retry_after
             .get(&credential.id)
             .is_some_and(|until| *until > now);
-        if credential.user_id.is_none() || waiting || !is_expiring(app_slug, &credential.key, now)
-        {
+        if credential.user_id.is_none() || waiting || !is_expiring(app_slug, &credential.key, now) {
             continue;
         }
         let accepted = pull(calcom, credential.id).await.is_ok_and(|verdict| {
