@@ -81,7 +81,8 @@
 //!
 //! `ARCHITECTURE.md` maps the tree: [`protocol`] (Cal.com's rules, pure), [`net`]
 //! (sockets, client, delivery, journal), [`calcom`] (the fake Cal.com), [`partner`] (the
-//! partner platform's side), [`check`] (conformance checks). The modules users knew before
+//! partner platform's side), [`check`] (conformance checks), [`scenario`] (user-written
+//! flows run by `calsim run`). The modules users knew before
 //! the folders existed stay reachable at the crate root (`calsim::crypto`, ...).
 
 pub mod calcom;
@@ -90,6 +91,7 @@ pub mod config;
 pub mod net;
 pub mod partner;
 pub mod protocol;
+pub mod scenario;
 
 pub use calcom::{
     api_v1, api_v2, app_credential, booking, clock, dispatch, integrations, pull, scheduler,

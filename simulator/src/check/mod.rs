@@ -151,6 +151,62 @@ impl Report {
     }
 }
 
+/// Several reports as one JUnit XML document, one test suite each.
+pub fn junit(reports: &[Report], name: &str) -> String {
+    let mut report = quick_junit::Report::new(name);
+    report.set_time(reports.iter().map(|report| report.elapsed).sum());
+    for each in reports {
+        report.add_test_suite(each.junit_suite());
+    }
+    report.to_string().unwrap_or_default()
+}
+
+/// Several reports as TAP version 14: one test point per check, a YAML block with what
+/// was found, expected and the fix for each failure, warnings as `# ` comments.
+///
+/// ```
+/// use calsim::check::{tap, Check, Report};
+/// let report = Report {
+///     suite: "demo".into(),
+///     target: "http://127.0.0.1:9".into(),
+///     checks: vec![Check::pass("demo/a", "a holds"), Check::fail("demo/b", "b holds", "500", "200", "answer 200")],
+///     elapsed: std::time::Duration::ZERO,
+/// };
+/// let text = tap(&[report]);
+/// assert!(text.starts_with("TAP version 14\n1..2\nok 1 - demo/a: a holds\nnot ok 2 - demo/b: b holds\n  ---\n"));
+/// ```
+pub fn tap(reports: &[Report]) -> String {
+    let total: usize = reports.iter().map(|report| report.checks.len()).sum();
+    let mut text = format!("TAP version 14\n1..{total}\n");
+    let quoted = |value: &str| serde_json::Value::String(value.to_owned()).to_string();
+    let mut number = 0;
+    for report in reports {
+        for check in &report.checks {
+            number += 1;
+            match &check.outcome {
+                Outcome::Pass => text.push_str(&format!("ok {number} - {}: {}\n", check.id, check.rule)),
+                Outcome::Warn { note } => text.push_str(&format!(
+                    "ok {number} - {}: {}\n# warning: {note}\n",
+                    check.id, check.rule
+                )),
+                Outcome::Fail {
+                    found,
+                    expected,
+                    fix,
+                } => text.push_str(&format!(
+                    "not ok {number} - {}: {}\n  ---\n  found: {}\n  expected: {}\n  fix: {}\n  ...\n",
+                    check.id,
+                    check.rule,
+                    quoted(found),
+                    quoted(expected),
+                    quoted(fix)
+                )),
+            }
+        }
+    }
+    text
+}
+
 fn milliseconds<S: serde::Serializer>(
     elapsed: &Duration,
     serializer: S,
@@ -207,6 +263,13 @@ impl Report {
 
     /// The report as JUnit XML, one test case per check.
     pub fn junit(&self) -> String {
+        junit(
+            std::slice::from_ref(self),
+            &format!("calsim check {}", self.suite),
+        )
+    }
+
+    fn junit_suite(&self) -> quick_junit::TestSuite {
         use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
         let mut suite = TestSuite::new(format!("calsim {}", self.suite));
         suite.set_time(self.elapsed);
@@ -227,9 +290,6 @@ impl Report {
             }
             suite.add_test_case(case);
         }
-        let mut report = quick_junit::Report::new(format!("calsim check {}", self.suite));
-        report.set_time(self.elapsed);
-        report.add_test_suite(suite);
-        report.to_string().unwrap_or_default()
+        suite
     }
 }

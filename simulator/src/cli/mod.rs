@@ -7,6 +7,7 @@ mod encrypt;
 mod partner;
 mod push_credential;
 mod receive;
+mod run;
 mod serve;
 mod trigger;
 
@@ -52,6 +53,10 @@ enum Command {
     Receive(receive::Receive),
     /// Create and change bookings on a running fake Cal.com (fires their webhooks).
     Booking(booking::BookingCommand),
+    /// Run scenario files (and built-in suites) against your implementation, for CI.
+    Run(run::RunCommand),
+    /// List the built-in suites.
+    Suites(run::SuitesCommand),
 }
 
 impl Cli {
@@ -68,6 +73,8 @@ impl Cli {
             Command::Ping(command) => command.run().await,
             Command::Receive(command) => command.run().await,
             Command::Booking(command) => command.run().await,
+            Command::Run(command) => command.run().await,
+            Command::Suites(command) => command.run(),
         }
     }
 }

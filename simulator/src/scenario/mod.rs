@@ -1,0 +1,337 @@
+//! Scenarios: conformance flows users write as TOML files (`scenarios/README.md`), run
+//! by `calsim run`. Each scenario gets its own fake Cal.com (`{{calcom.url}}`), runs its
+//! steps in order (act as Cal.com or as the partner, call the implementation, wait for
+//! what it sent, expect, capture) and reports one check per step, so the human, JSON,
+//! TAP and JUnit renderings of [`crate::check`] serve scenarios too.
+//!
+//! May import: [`crate::protocol`], [`crate::net`], [`crate::config`], [`crate::calcom`],
+//! [`crate::partner`] and [`crate::check`] (for reports); never the CLI.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use calsim::scenario::{parse, run, RunOptions};
+//!
+//! let scenario = parse(r#"
+//! name = "the fake Cal.com answers PING-less pushes with 403"
+//! [[steps]]
+//! name = "push without the secret"
+//! request = { method = "POST", url = "{{calcom.url}}/api/webhook/app-credential", body = "{}" }
+//! expect = { status = 403, json = { "$.message" = "Invalid credential sync secret" } }
+//! "#, "inline.toml").unwrap();
+//!
+//! let reports = run(vec![scenario], &RunOptions::default()).await;
+//! assert_eq!(reports[0].failed(), 0, "{}", reports[0].human());
+//! # }
+//! ```
+
+pub mod model;
+pub mod step;
+pub mod vars;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::calcom::simulator::Simulator;
+use crate::check::{Check, Report};
+use crate::config::Config;
+use crate::protocol::error::Error;
+use model::{ScenarioFile, Step};
+use vars::Vars;
+
+/// A parsed scenario and where it came from.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file (or a name for inline text).
+    pub origin: String,
+    /// Its content.
+    pub file: ScenarioFile,
+}
+
+impl Scenario {
+    /// A stable id: the file name without `.toml`.
+    pub fn id(&self) -> String {
+        Path::new(&self.origin).file_stem().map_or_else(
+            || self.origin.clone(),
+            |stem| stem.to_string_lossy().into_owned(),
+        )
+    }
+}
+
+/// Parses scenario text; errors name the origin, line and column, and what was expected.
+pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
+    let file: ScenarioFile = toml::from_str(text).map_err(|error| Error::Config {
+        origin: origin.to_owned(),
+        problem: error.to_string().trim_end().to_owned(),
+    })?;
+    for (index, step) in file.steps.iter().enumerate() {
+        let actions = [
+            step.request.is_some(),
+            step.deliver.is_some(),
+            step.pull.is_some(),
+            step.push.is_some(),
+            step.journal.is_some(),
+        ]
+        .into_iter()
+        .filter(|present| *present)
+        .count();
+        if actions != 1 {
+            return Err(Error::Config {
+                origin: origin.to_owned(),
+                problem: format!(
+                    "step {} ({}) has {actions} actions; give exactly one of request, deliver, pull, push, journal",
+                    index + 1,
+                    step.name.as_deref().unwrap_or("unnamed")
+                ),
+            });
+        }
+    }
+    Ok(Scenario {
+        origin: origin.to_owned(),
+        file,
+    })
+}
+
+/// Reads scenario files: each path is a `.toml` file or a folder searched recursively,
+/// in sorted order (so shards are stable).
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, Error> {
+    let mut files = Vec::new();
+    for path in paths {
+        collect(path, &mut files)?;
+    }
+    files.sort();
+    files.dedup();
+    files
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                what: format!("cannot read scenario {}", path.display()),
+                source,
+            })?;
+            parse(&text, &path.display().to_string())
+        })
+        .collect()
+}
+
+fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        what: format!("cannot read {}", path.display()),
+        source,
+    };
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).map_err(io)? {
+            let entry = entry.map_err(io)?.path();
+            if entry.is_dir()
+                || entry
+                    .extension()
+                    .is_some_and(|extension| extension == "toml")
+            {
+                collect(&entry, files)?;
+            }
+        }
+    } else if path.exists() {
+        files.push(path.to_owned());
+    } else {
+        return Err(Error::Config {
+            origin: path.display().to_string(),
+            problem: "no such file or folder; pass scenario files or folders holding them"
+                .to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// How `calsim run` runs scenarios.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// `{{target}}`: the implementation under test.
+    pub target: Option<String>,
+    /// `--var NAME=VALUE`, overriding each scenario's `[vars]`.
+    pub vars: BTreeMap<String, String>,
+    /// How many scenarios run at once.
+    pub jobs: usize,
+    /// Give up on any single answer after this long.
+    pub timeout: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            target: None,
+            vars: BTreeMap::new(),
+            jobs: 4,
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Keeps the scenarios whose name, file or tag (`tag:NAME`) matches `pattern`.
+pub fn filter(scenarios: Vec<Scenario>, pattern: &str) -> Vec<Scenario> {
+    scenarios
+        .into_iter()
+        .filter(|scenario| match pattern.strip_prefix("tag:") {
+            Some(tag) => scenario.file.tags.iter().any(|known| known == tag),
+            None => scenario.file.name.contains(pattern) || scenario.origin.contains(pattern),
+        })
+        .collect()
+}
+
+/// Shard `index` of `count` (1-based): every `count`-th scenario of the sorted list, so
+/// the shards are disjoint and together cover every scenario.
+///
+/// ```
+/// let all: Vec<u32> = (0..10).collect();
+/// let shards: Vec<Vec<u32>> = (1..=3).map(|k| calsim::scenario::shard(all.clone(), k, 3)).collect();
+/// assert_eq!(shards, [vec![0, 3, 6, 9], vec![1, 4, 7], vec![2, 5, 8]]);
+/// ```
+pub fn shard<T>(items: Vec<T>, index: usize, count: usize) -> Vec<T> {
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(position, _)| count == 0 || position % count == index.saturating_sub(1))
+        .map(|(_, item)| item)
+        .collect()
+}
+
+/// Runs scenarios in parallel (at most `options.jobs` at once), each against its own fake
+/// Cal.com; the reports come back in the scenarios' order.
+pub async fn run(scenarios: Vec<Scenario>, options: &RunOptions) -> Vec<Report> {
+    let permits = Arc::new(tokio::sync::Semaphore::new(options.jobs.max(1)));
+    let mut tasks = Vec::with_capacity(scenarios.len());
+    for scenario in scenarios {
+        let permits = Arc::clone(&permits);
+        let options = options.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            run_one(&scenario, &options).await
+        }));
+    }
+    let mut reports = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        if let Ok(report) = task.await {
+            reports.push(report);
+        }
+    }
+    reports
+}
+
+async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
+    let started = Instant::now();
+    let id = scenario.id();
+    let mut values = scenario.file.vars.clone();
+    values.extend(options.vars.clone());
+    let secrets: Vec<String> = values
+        .iter()
+        .filter(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            ["secret", "token", "key", "password"]
+                .iter()
+                .any(|word| name.contains(word))
+        })
+        .map(|(_, value)| value.clone())
+        .collect();
+    let report = |checks| {
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        Report {
+            suite: format!("scenario {id}"),
+            target: options
+                .target
+                .clone()
+                .unwrap_or_else(|| scenario.origin.clone()),
+            checks,
+            elapsed: started.elapsed(),
+        }
+        .scrubbed(&secrets)
+    };
+    let simulator = Simulator::builder()
+        .config(Config {
+            port: 0,
+            auto_refresh: None,
+            scheduler_tick: None,
+            ..Config::default()
+        })
+        .start()
+        .await;
+    let simulator = match simulator {
+        Ok(simulator) => simulator,
+        Err(error) => {
+            return report(vec![Check::fail(
+                format!("{id}/setup"),
+                "start the scenario's fake Cal.com",
+                error.to_string(),
+                "a loopback port",
+                "free a port on 127.0.0.1",
+            )])
+        }
+    };
+    values.insert("calcom.url".to_owned(), simulator.url());
+    if let Some(target) = &options.target {
+        values
+            .entry("target".to_owned())
+            .or_insert_with(|| target.clone());
+    }
+    let mut vars = Vars::new(values);
+    let mut checks = Vec::with_capacity(scenario.file.steps.len());
+    let mut failed = false;
+    for (index, step) in scenario.file.steps.iter().enumerate() {
+        let name = step_name(step, index);
+        let check_id = format!("{id}/{}", slug(&name));
+        if failed {
+            checks.push(Check::warn(
+                check_id,
+                name,
+                "not run: an earlier step failed",
+            ));
+            continue;
+        }
+        match step::run(step, &mut vars, &simulator, options.timeout).await {
+            Ok(_) => checks.push(Check::pass(check_id, name)),
+            Err(failure) => {
+                failed = true;
+                let fix = step.fix.clone().unwrap_or_else(|| {
+                    "make the implementation answer as the step expects (the scenario's `expect`)".to_owned()
+                });
+                checks.push(Check::fail(
+                    check_id,
+                    name,
+                    failure.found,
+                    failure.expected,
+                    fix,
+                ));
+            }
+        }
+    }
+    report(checks)
+}
+
+fn step_name(step: &Step, index: usize) -> String {
+    if let Some(name) = &step.name {
+        return name.clone();
+    }
+    let action = if step.request.is_some() {
+        "request"
+    } else if step.deliver.is_some() {
+        "deliver"
+    } else if step.pull.is_some() {
+        "pull"
+    } else if step.push.is_some() {
+        "push"
+    } else {
+        "journal"
+    };
+    format!("step {} ({action})", index + 1)
+}
+
+fn slug(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for character in name.chars() {
+        if character.is_ascii_alphanumeric() {
+            slug.push(character.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_matches('-').to_owned()
+}

@@ -1,0 +1,181 @@
+//! The scenario file format (TOML), as `scenarios/README.md` and `scenarios/schema.json`
+//! describe it. Unknown keys are errors, so a typo never passes silently.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// One scenario file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// What the scenario shows, in words.
+    pub name: String,
+    /// The role of the implementation under test (informative; reports name it).
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// Tags to select scenarios with `--filter tag:NAME`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Variables the steps use as `{{name}}` (`--var NAME=VALUE` overrides them).
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+    /// The steps, run in order; a failed expectation stops the scenario.
+    pub steps: Vec<Step>,
+}
+
+/// Which side of Cal.com the implementation under test plays.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Receives Cal.com's webhooks.
+    WebhookConsumer,
+    /// A partner's sync endpoint Cal.com pulls tokens from.
+    SyncEndpoint,
+    /// A partner's client that pushes credentials to Cal.com.
+    CredentialPusher,
+    /// Something that answers as Cal.com does (push route, API v1/v2).
+    CalcomServer,
+    /// Code that manages webhooks through Cal.com's v2 API.
+    SubscriptionClient,
+}
+
+/// One step: exactly one action, then optional expectations and captures.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Shown in reports (default: the action and its index).
+    pub name: Option<String>,
+    /// Call an HTTP endpoint (the implementation, or `{{calcom.url}}`).
+    pub request: Option<RequestStep>,
+    /// Act as Cal.com: a signed webhook delivery of a trigger.
+    pub deliver: Option<DeliverStep>,
+    /// Act as Cal.com: pull a token from a sync endpoint.
+    pub pull: Option<PullStep>,
+    /// Act as the partner: push an encrypted credential.
+    pub push: Option<PushStep>,
+    /// Wait until the scenario's fake Cal.com journal holds what the implementation sent.
+    pub journal: Option<JournalStep>,
+    /// What must hold of the answer.
+    #[serde(default)]
+    pub expect: Expect,
+    /// Variables to take from the answer: `NAME = "$.json.path"`, `"header:name"` or
+    /// `"status"`.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    /// The fix to print when this step fails (default: a generic one).
+    pub fix: Option<String>,
+}
+
+/// An HTTP request.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestStep {
+    /// `GET`, `POST`, ... (default `GET`, or `POST` with a body).
+    pub method: Option<String>,
+    /// The full URL.
+    pub url: String,
+    /// Request headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// A raw body.
+    pub body: Option<String>,
+    /// A JSON body (sent compactly, `content-type: application/json`).
+    pub json: Option<toml::Value>,
+}
+
+/// A webhook delivery as Cal.com sends it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverStep {
+    /// The trigger, e.g. `BOOKING_CREATED`.
+    pub trigger: String,
+    /// The subscriber URL.
+    pub to: String,
+    /// The subscription secret (none: `no-secret-provided`).
+    pub secret: Option<String>,
+    /// The event data (default: calsim's example data for the trigger).
+    pub data: Option<toml::Value>,
+    /// A `payloadTemplate`.
+    pub template: Option<String>,
+    /// `createdAt` (default: now).
+    pub created_at: Option<String>,
+}
+
+/// A pull to a sync endpoint, judged as Cal.com judges the reply.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullStep {
+    /// The sync endpoint URL.
+    pub url: String,
+    /// The app slug sent (default `google-calendar`).
+    pub app: Option<String>,
+    /// The Cal.com user id sent (default 1).
+    pub user_id: Option<i64>,
+    /// The shared secret (default: calsim's).
+    pub secret: Option<String>,
+    /// The Cal.com generation (default `current`).
+    pub profile: Option<String>,
+}
+
+/// A credential push as a partner sends it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushStep {
+    /// The Cal.com base URL.
+    pub url: String,
+    /// The Cal.com user id.
+    pub user_id: i64,
+    /// The app slug.
+    pub app: String,
+    /// The token JSON to encrypt.
+    pub key: toml::Value,
+    /// The shared secret (default: calsim's).
+    pub secret: Option<String>,
+    /// The AES key's 32 characters (default: calsim's).
+    pub encryption_key: Option<String>,
+    /// `webhook` (default) or `api-v1`.
+    pub via: Option<String>,
+}
+
+/// What the implementation must have sent to the scenario's fake Cal.com.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalStep {
+    /// The surface (`webhook`, `pull`, `app-credential`, ...); any when absent.
+    pub surface: Option<String>,
+    /// The method.
+    pub method: Option<String>,
+    /// Text the path (or URL) contains.
+    pub path_contains: Option<String>,
+    /// Text the request body contains.
+    pub body_contains: Option<String>,
+    /// How many matching entries (default: at least one).
+    pub count: Option<usize>,
+    /// How long to wait for them, in real milliseconds (default 2000).
+    pub within_ms: Option<u64>,
+}
+
+/// Expectations on an answer.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The exact status.
+    pub status: Option<u16>,
+    /// Any 2xx.
+    pub success: Option<bool>,
+    /// Headers (names case-insensitive) with their exact values.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// JSON paths (`$.a.b[0]`) and the values they must hold.
+    #[serde(default)]
+    pub json: BTreeMap<String, toml::Value>,
+    /// The exact body.
+    pub body: Option<String>,
+    /// Text the body contains.
+    pub body_contains: Option<String>,
+    /// A regular expression the body matches.
+    pub body_matches: Option<String>,
+    /// For a pull: whether Cal.com takes the token.
+    pub accepted: Option<bool>,
+}

@@ -1,0 +1,419 @@
+//! Scenario files: the examples pass against reference implementations and fail, at the
+//! step that breaks, against broken ones; files with mistakes are refused with where and
+//! why; `calsim run` shards, renders TAP/JSON/JUnit and exits 0/1/2.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::Router;
+use calsim::partner::{Partner, PartnerConfig};
+use calsim::receiver::{Receiver, ReceiverConfig};
+use calsim::scenario::{self, RunOptions};
+
+const SECRET: &str = "scenario-secret";
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/examples")
+        .join(name)
+}
+
+fn options(target: String) -> RunOptions {
+    RunOptions {
+        target: Some(target),
+        vars: BTreeMap::from([("secret".to_owned(), SECRET.to_owned())]),
+        ..RunOptions::default()
+    }
+}
+
+async fn nango_receiver() -> Receiver {
+    Receiver::start(
+        ReceiverConfig {
+            secret: Some(SECRET.to_owned()),
+            ..ReceiverConfig::default()
+        },
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap()
+}
+
+async fn run_example(name: &str, target: String) -> calsim::check::Report {
+    let scenarios = scenario::load(&[example(name)]).unwrap();
+    scenario::run(scenarios, &options(target)).await.remove(0)
+}
+
+/// A receiver that answers every delivery with `status`.
+async fn answering(status: StatusCode) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = Router::new().fallback(move || async move { status });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn the_webhook_consumer_example_passes_against_calsim_receive() {
+    let receiver = nango_receiver().await;
+
+    let report = run_example(
+        "webhook-consumer.toml",
+        format!("{}/webhook?nangoConnectionId=c1", receiver.url()),
+    )
+    .await;
+
+    assert_eq!(report.failed(), 0, "{}", report.human());
+    assert_eq!(report.checks.len(), 4);
+}
+
+#[tokio::test]
+async fn a_consumer_that_accepts_everything_fails_exactly_the_forgery_step() {
+    let report = run_example("webhook-consumer.toml", answering(StatusCode::OK).await).await;
+
+    assert_eq!(
+        report.failed_ids(),
+        ["webhook-consumer/a-delivery-signed-with-another-secret-is-refused"],
+        "{}",
+        report.human()
+    );
+    let human = report.human();
+    assert!(human.contains("found 200"), "{human}");
+    assert!(
+        human.contains("expected a status other than 2xx"),
+        "{human}"
+    );
+    assert!(
+        human.contains("fix: compare x-cal-signature-256"),
+        "{human}"
+    );
+    assert!(
+        human.contains("WARN webhook-consumer/an-unsigned-delivery"),
+        "later steps are marked not run: {human}"
+    );
+}
+
+#[tokio::test]
+async fn the_sync_endpoint_example_passes_against_calsim_partner_and_fails_an_open_one() {
+    let partner = Partner::builder()
+        .config(PartnerConfig {
+            secret: SECRET.to_owned(),
+            ..PartnerConfig::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let open = answering(StatusCode::OK).await;
+
+    let good = run_example("sync-endpoint.toml", partner.sync_endpoint_url()).await;
+    let bad = run_example("sync-endpoint.toml", open).await;
+
+    assert_eq!(good.failed(), 0, "{}", good.human());
+    assert_eq!(
+        bad.failed_ids(),
+        ["sync-endpoint/a-pull-for-google-calendar-gets-a-token-cal-com-takes"],
+        "an empty 200 is no token: {}",
+        bad.human()
+    );
+}
+
+#[tokio::test]
+async fn subscribe_and_book_follows_a_delivery_from_the_v2_api_to_the_receiver() {
+    let receiver = nango_receiver().await;
+
+    let report = run_example(
+        "subscribe-and-book.toml",
+        format!("{}/webhook?nangoConnectionId=c1", receiver.url()),
+    )
+    .await;
+
+    assert_eq!(report.failed(), 0, "{}", report.human());
+    let deliveries = receiver.state().deliveries();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].signature, "valid");
+}
+
+#[tokio::test]
+async fn subscribe_and_book_fails_at_the_journal_step_when_the_receiver_refuses() {
+    let report = run_example(
+        "subscribe-and-book.toml",
+        answering(StatusCode::UNAUTHORIZED).await,
+    )
+    .await;
+
+    assert_eq!(
+        report.failed_ids(),
+        ["subscribe-and-book/the-delivery-reached-the-receiver-and-was-accepted"],
+        "{}",
+        report.human()
+    );
+    assert!(report.human().contains("found 401"), "{}", report.human());
+}
+
+#[tokio::test]
+async fn the_credential_push_example_passes_against_its_own_fake_calcom() {
+    let scenarios = scenario::load(&[example("credential-push.toml")]).unwrap();
+
+    let report = scenario::run(scenarios, &RunOptions::default())
+        .await
+        .remove(0);
+
+    assert_eq!(report.failed(), 0, "{}", report.human());
+}
+
+#[test]
+fn a_misspelt_key_is_refused_with_its_line_and_the_keys_it_could_be() {
+    let error = scenario::parse(
+        "name = \"x\"\n[[steps]]\nreqest = { url = \"http://127.0.0.1:9\" }\n",
+        "typo.toml",
+    )
+    .unwrap_err()
+    .to_string();
+
+    assert!(error.contains("typo.toml"), "{error}");
+    assert!(error.contains("line 3"), "{error}");
+    assert!(error.contains("unknown field `reqest`"), "{error}");
+    assert!(error.contains("`request`"), "{error}");
+}
+
+#[test]
+fn a_step_with_two_actions_is_refused() {
+    let error = scenario::parse(
+        "name = \"x\"\n[[steps]]\nrequest = { url = \"http://a\" }\npull = { url = \"http://b\" }\n",
+        "two.toml",
+    )
+    .unwrap_err()
+    .to_string();
+
+    assert!(error.contains("step 1 (unnamed) has 2 actions"), "{error}");
+}
+
+#[tokio::test]
+async fn an_unknown_variable_fails_its_step_with_a_suggestion() {
+    let scenario = scenario::parse(
+        "name = \"vars\"\n[vars]\nsecret = \"s\"\n[[steps]]\nname = \"uses a typo\"\nrequest = { url = \"{{calcom.url}}/_calsim/{{secrte}}\" }\n",
+        "vars.toml",
+    )
+    .unwrap();
+
+    let report = scenario::run(vec![scenario], &RunOptions::default())
+        .await
+        .remove(0);
+
+    assert!(
+        report
+            .human()
+            .contains("unknown variable `secrte`; did you mean `secret`?"),
+        "{}",
+        report.human()
+    );
+}
+
+fn calsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_calsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn shards_are_disjoint_and_cover_every_scenario() {
+    let names = |shard: &str| -> Vec<String> {
+        let output = calsim(&[
+            "run",
+            "scenarios/examples",
+            "--shard",
+            shard,
+            "--format",
+            "json",
+            "--target",
+            "http://127.0.0.1:9",
+            "--timeout-ms",
+            "300",
+        ]);
+        let reports: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        reports
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|report| report["suite"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = scenario::load(&[example("")]).unwrap();
+
+    let shards = [names("1/3"), names("2/3"), names("3/3")];
+
+    let mut together = shards.concat();
+    together.sort();
+    let mut expected: Vec<String> = all
+        .iter()
+        .map(|scenario| format!("scenario {}", scenario.id()))
+        .collect();
+    expected.sort();
+    assert!(expected.len() >= 4);
+    assert_eq!(together.len(), expected.len(), "no scenario runs twice");
+    assert_eq!(
+        together, expected,
+        "together the shards cover every scenario"
+    );
+    assert!(shards.iter().all(|shard| !shard.is_empty()));
+}
+
+#[test]
+fn run_prints_tap_writes_junit_and_exits_1_on_a_failure() {
+    let junit = std::env::temp_dir().join(format!("calsim-run-{}.xml", std::process::id()));
+
+    let output = calsim(&[
+        "run",
+        "scenarios/examples/credential-push.toml",
+        "scenarios/examples/sync-endpoint.toml",
+        "--target",
+        "http://127.0.0.1:9/api/getToken",
+        "--timeout-ms",
+        "300",
+        "--format",
+        "tap",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+
+    let tap = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{tap}");
+    assert!(tap.starts_with("TAP version 14\n1..5\n"), "{tap}");
+    assert!(
+        tap.contains("ok 1 - credential-push/push-a-zoom-token-for-user-1"),
+        "{tap}"
+    );
+    assert!(
+        tap.contains("not ok 4 - sync-endpoint/a-pull-for-google-calendar"),
+        "{tap}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<testsuites"), "{xml}");
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+    std::fs::remove_file(junit).unwrap();
+}
+
+#[test]
+fn a_bad_file_exits_2_and_still_writes_junit() {
+    let dir = std::env::temp_dir().join(format!("calsim-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bad.toml"), "name = \"x\"\nsteps = 3\n").unwrap();
+    let junit = dir.join("report.xml");
+
+    let output = calsim(&[
+        "run",
+        dir.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("bad.toml"));
+    assert!(junit.exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn fifty_scenarios_run_in_parallel_each_with_its_own_fake_calcom() {
+    let scenarios = scenario::load(&[example("credential-push.toml")]).unwrap();
+    let many: Vec<_> = (0..50).map(|_| scenarios[0].clone()).collect();
+
+    let reports = scenario::run(
+        many,
+        &RunOptions {
+            jobs: 8,
+            ..RunOptions::default()
+        },
+    )
+    .await;
+
+    assert_eq!(reports.len(), 50);
+    assert!(
+        reports.iter().all(|report| report.failed() == 0),
+        "isolated: every scenario sees its first push as a create"
+    );
+    let _ = Arc::new(());
+}
+
+#[tokio::test]
+async fn a_built_in_suite_runs_through_calsim_run_too() {
+    let receiver = nango_receiver().await;
+    let target = format!("{}/webhook?nangoConnectionId=c1", receiver.url());
+
+    let output = tokio::task::spawn_blocking(move || {
+        calsim(&[
+            "run",
+            "--suite",
+            "webhook-consumer",
+            "--target",
+            &target,
+            "--var",
+            &format!("secret={SECRET}"),
+            "--format",
+            "json",
+        ])
+    })
+    .await
+    .unwrap();
+
+    let reports: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(reports[0]["suite"], "webhook-consumer");
+    assert_eq!(reports[0]["checks"].as_array().unwrap().len(), 30);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "Nango refuses form bodies, as the check reports"
+    );
+}
+
+/// Every key the examples use is described by `scenarios/schema.json`, so editors that
+/// validate with it accept real scenarios.
+#[test]
+fn the_schema_describes_every_key_the_examples_use() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(example("../schema.json")).unwrap()).unwrap();
+    let top = schema["properties"].as_object().unwrap();
+    let step = schema["$defs"]["step"]["properties"].as_object().unwrap();
+    for path in std::fs::read_dir(example("")).unwrap() {
+        let path = path.unwrap().path();
+        let file: toml::Value = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for (key, value) in file.as_table().unwrap() {
+            assert!(
+                top.contains_key(key),
+                "{}: `{key}` is not in the schema",
+                path.display()
+            );
+            if key != "steps" {
+                continue;
+            }
+            for each in value.as_array().unwrap() {
+                for (action, fields) in each.as_table().unwrap() {
+                    let described = &step[action.as_str()];
+                    assert!(
+                        !described.is_null(),
+                        "{}: step key `{action}`",
+                        path.display()
+                    );
+                    if let (Some(fields), Some(properties)) =
+                        (fields.as_table(), described["properties"].as_object())
+                    {
+                        for field in fields.keys() {
+                            assert!(
+                                properties.contains_key(field),
+                                "{}: `{action}.{field}` is not in the schema",
+                                path.display()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
