@@ -417,3 +417,74 @@ fn the_schema_describes_every_key_the_examples_use() {
         }
     }
 }
+
+#[tokio::test]
+async fn snapshots_are_written_for_review_accepted_and_then_hold_without_ever_being_overwritten() {
+    let dir = std::env::temp_dir().join(format!("calsim-snap-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stored.toml");
+    let write = |access_token: &str| {
+        std::fs::write(
+            &file,
+            format!(
+                "name = \"a push is stored\"\n\
+                 [[steps]]\n\
+                 push = {{ url = \"{{{{calcom.url}}}}\", user_id = 1, app = \"zoom\", key = {{ access_token = \"{access_token}\" }} }}\n\
+                 [[steps]]\n\
+                 name = \"stored credential\"\n\
+                 request = {{ url = \"{{{{calcom.url}}}}/_calsim/credentials?userId=1\" }}\n\
+                 snapshot = \"credential\"\n\
+                 redact = [\"$[0].id\"]\n"
+            ),
+        )
+        .unwrap();
+    };
+    let run = |update: bool| {
+        let scenarios = scenario::load(&[file.clone()]).unwrap();
+        let options = RunOptions {
+            update_snapshots: update,
+            ..RunOptions::default()
+        };
+        async move { scenario::run(scenarios, &options).await.remove(0) }
+    };
+    let snap = dir.join("snapshots/stored__credential.snap");
+    write("a-long-enough-token");
+
+    let first = run(false).await;
+    let reviewed = run(true).await;
+    let pending = std::fs::read_to_string(snap.with_extension("snap.new")).unwrap();
+    calsim::scenario::snapshot::accept(&dir).unwrap();
+    let accepted = run(false).await;
+    write("another-long-token");
+    let changed = run(true).await;
+
+    assert!(first.human().contains("no snapshot"), "{}", first.human());
+    assert_eq!(
+        reviewed.failed(),
+        1,
+        "a new snapshot fails until it is reviewed"
+    );
+    assert!(pending.contains("\"id\": \"[redacted]\""), "{pending}");
+    assert!(
+        pending.contains("\"access_token\": \"a-lo***\""),
+        "tokens stay masked: {pending}"
+    );
+    assert_eq!(accepted.failed(), 0, "{}", accepted.human());
+    assert!(
+        changed.human().contains("the answer differs from"),
+        "{}",
+        changed.human()
+    );
+    assert!(
+        changed.human().contains("line 9: -"),
+        "the first differing line is shown: {}",
+        changed.human()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&snap).unwrap(),
+        pending,
+        "the .snap is never overwritten by a run"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

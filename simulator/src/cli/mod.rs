@@ -57,6 +57,8 @@ enum Command {
     Run(run::RunCommand),
     /// List the built-in suites.
     Suites(run::SuitesCommand),
+    /// Review snapshots written by `calsim run --update-snapshots`.
+    Snapshots(run::SnapshotsCommand),
 }
 
 impl Cli {
@@ -75,6 +77,7 @@ impl Cli {
             Command::Booking(command) => command.run().await,
             Command::Run(command) => command.run().await,
             Command::Suites(command) => command.run(),
+            Command::Snapshots(command) => command.run(),
         }
     }
 }

@@ -45,6 +45,10 @@ pub struct RunCommand {
     /// Wait up to this many seconds for --target to accept connections first.
     #[arg(long, value_name = "SECS")]
     wait_for_target: Option<u64>,
+    /// Write missing or differing snapshots as `.snap.new` files to review (never
+    /// overwrites a `.snap`; accept them with `calsim snapshots accept`).
+    #[arg(long)]
+    update_snapshots: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -140,6 +144,7 @@ impl RunCommand {
             vars: vars.clone(),
             jobs: self.jobs,
             timeout,
+            update_snapshots: self.update_snapshots,
         };
         let mut reports = scenario::run(scenarios, &options).await;
         if let Some(suite) = &self.suite {
@@ -205,6 +210,40 @@ async fn run_suite(
                 known.join(", ")
             )
         }
+    }
+}
+
+/// Review snapshots written by `calsim run --update-snapshots`.
+#[derive(Debug, clap::Args)]
+pub struct SnapshotsCommand {
+    #[command(subcommand)]
+    action: SnapshotsAction,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum SnapshotsAction {
+    /// Move every pending `.snap.new` under the folders into place (after reviewing them).
+    Accept {
+        /// Folders holding scenarios (their `snapshots/` subfolders are searched).
+        #[arg(default_value = "scenarios")]
+        folders: Vec<PathBuf>,
+    },
+}
+
+impl SnapshotsCommand {
+    pub fn run(self) -> anyhow::Result<u8> {
+        let SnapshotsAction::Accept { folders } = self.action;
+        let mut text = String::new();
+        for folder in folders {
+            for accepted in calsim::scenario::snapshot::accept(&folder)? {
+                text.push_str(&format!("accepted {}\n", accepted.display()));
+            }
+        }
+        if text.is_empty() {
+            text.push_str("no pending snapshots\n");
+        }
+        std::io::stdout().write_all(text.as_bytes())?;
+        Ok(super::EXIT_OK)
     }
 }
 

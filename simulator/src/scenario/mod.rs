@@ -26,6 +26,7 @@
 //! ```
 
 pub mod model;
+pub mod snapshot;
 pub mod step;
 pub mod vars;
 
@@ -154,6 +155,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Give up on any single answer after this long.
     pub timeout: Duration,
+    /// Write differing or missing snapshots as `.snap.new` files for review.
+    pub update_snapshots: bool,
 }
 
 impl Default for RunOptions {
@@ -163,6 +166,7 @@ impl Default for RunOptions {
             vars: BTreeMap::new(),
             jobs: 4,
             timeout: Duration::from_secs(5),
+            update_snapshots: false,
         }
     }
 }
@@ -286,8 +290,24 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
             ));
             continue;
         }
-        match step::run(step, &mut vars, &simulator, options.timeout).await {
-            Ok(_) => checks.push(Check::pass(check_id, name)),
+        let outcome = step::run(step, &mut vars, &simulator, options.timeout)
+            .await
+            .and_then(|answer| match &step.snapshot {
+                Some(snapshot) => snapshot::compare(
+                    &scenario.origin,
+                    snapshot,
+                    &name,
+                    &snapshot::content(&answer.body, &step.redact),
+                    options.update_snapshots,
+                )
+                .map_err(|problem| step::Failure {
+                    found: problem,
+                    expected: "the reviewed snapshot".to_owned(),
+                }),
+                None => Ok(()),
+            });
+        match outcome {
+            Ok(()) => checks.push(Check::pass(check_id, name)),
             Err(failure) => {
                 failed = true;
                 let fix = step.fix.clone().unwrap_or_else(|| {

@@ -63,6 +63,11 @@ pub struct Step {
     /// `"status"`.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
+    /// Compare the answer with `snapshots/<scenario>__<name>.snap` beside the file.
+    pub snapshot: Option<String>,
+    /// JSON paths replaced by `[redacted]` before the snapshot is compared.
+    #[serde(default)]
+    pub redact: Vec<String>,
     /// The fix to print when this step fails (default: a generic one).
     pub fix: Option<String>,
 }
