@@ -441,7 +441,7 @@ async fn snapshots_are_written_for_review_accepted_and_then_hold_without_ever_be
         .unwrap();
     };
     let run = |update: bool| {
-        let scenarios = scenario::load(&[file.clone()]).unwrap();
+        let scenarios = scenario::load(std::slice::from_ref(&file)).unwrap();
         let options = RunOptions {
             update_snapshots: update,
             ..RunOptions::default()
