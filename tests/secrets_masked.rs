@@ -108,52 +108,26 @@ async fn credential_views_refresh_verdicts_and_the_journal_mask_tokens() {
     let client = reqwest::Client::new();
     let base = format!("{}/_calsim", simulator.url());
 
-    let mut outputs = Vec::new();
-    for path in [
-        "/credentials".to_owned(),
-        format!("/credentials/{}", credential.id),
-    ] {
-        outputs.push(
-            client
-                .get(format!("{base}{path}"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        );
-    }
-    outputs.push(
-        client
-            .post(format!("{base}/credentials/{}/refresh", credential.id))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
-    outputs.push(
-        client
-            .get(format!("{base}/journal"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
-    outputs.push(
-        client
-            .get(format!("{base}/config"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let text = |method: reqwest::Method, path: String| {
+        let request = client.request(method, format!("{base}{path}"));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+
+    let outputs = vec![
+        text(reqwest::Method::GET, "/credentials".to_owned()).await,
+        text(
+            reqwest::Method::GET,
+            format!("/credentials/{}", credential.id),
+        )
+        .await,
+        text(
+            reqwest::Method::POST,
+            format!("/credentials/{}/refresh", credential.id),
+        )
+        .await,
+        text(reqwest::Method::GET, "/journal".to_owned()).await,
+        text(reqwest::Method::GET, "/config".to_owned()).await,
+    ];
 
     assert!(outputs[0].contains("ya29***"), "{}", outputs[0]);
     assert_hidden(&outputs, &[SECRET, KEY, TOKEN, "1//planted-refresh-token"]);

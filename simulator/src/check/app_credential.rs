@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use crate::calcom::app_credential::{self, Decision, Push, Step};
 use crate::calcom::store::{Role, Store, User};
-use crate::check::{Check, Report};
+use crate::check::{excerpt, Check, Report};
 use crate::config::Config;
 use crate::net::http_client;
 use crate::protocol::catalog::{self, App, AppMetadata};
@@ -195,15 +195,6 @@ fn describe(decision: &Decision) -> String {
         format!("{} with an empty body", decision.answer.status.as_u16())
     } else {
         format!("{} {}", decision.answer.status.as_u16(), excerpt(&body))
-    }
-}
-
-fn excerpt(text: &str) -> String {
-    const LIMIT: usize = 300;
-    match text.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()),
-        None if text.is_empty() => "(empty body)".to_owned(),
-        None => text.to_owned(),
     }
 }
 

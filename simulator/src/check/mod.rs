@@ -151,6 +151,16 @@ impl Report {
     }
 }
 
+/// At most 300 characters of an answer body for a report, with its full length.
+pub fn excerpt(text: &str) -> String {
+    const LIMIT: usize = 300;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()),
+        None if text.is_empty() => "(empty body)".to_owned(),
+        None => text.to_owned(),
+    }
+}
+
 /// Several reports as one JUnit XML document, one test suite each.
 pub fn junit(reports: &[Report], name: &str) -> String {
     let mut report = quick_junit::Report::new(name);

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::calcom::pull::{judge, PullRequest};
 use crate::calcom::simulator::Simulator;
+use crate::check::excerpt;
 use crate::config::Config;
 use crate::net::delivery::Outgoing;
 use crate::net::http_client;
@@ -408,15 +409,6 @@ async fn wait_for_journal(
 /// A TOML value as JSON.
 pub fn toml_to_json(value: &toml::Value) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-fn excerpt(text: &str) -> String {
-    const LIMIT: usize = 300;
-    match text.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()),
-        None if text.is_empty() => "(empty body)".to_owned(),
-        None => text.to_owned(),
-    }
 }
 
 /// Judges an answer; the first unmet expectation fails the step.

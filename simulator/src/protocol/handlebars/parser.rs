@@ -245,10 +245,10 @@ impl Parser {
         })
     }
 
-    fn block(&mut self, kind: Open, strip: bool) -> Result<Block, CompileError> {
-        let opener = self.opener(strip)?;
-        let program = self.program(opener.block_params.clone())?;
-        let ending = match self.peek() {
+    /// What may follow a block's program: `{{else}}`/`{{^}}` and a program, an
+    /// `{{else name ...}}` chain, or nothing.
+    fn ending(&mut self) -> Result<Ending, CompileError> {
+        Ok(match self.peek() {
             Some(Token::Inverse {
                 strip_open,
                 strip_close,
@@ -270,21 +270,20 @@ impl Parser {
                 Ending::Chain(chained.open_strip, Box::new(chained))
             }
             _ => Ending::None,
-        };
+        })
+    }
+
+    fn block(&mut self, kind: Open, strip: bool) -> Result<Block, CompileError> {
+        let opener = self.opener(strip)?;
+        let program = self.program(opener.block_params.clone())?;
+        let ending = self.ending()?;
         let close_strip = self.end_block(&opener.call)?;
         let (inverse_strip, inverse) = match ending {
-            Ending::Inverse(strip, program) => (Some(strip), Some(program)),
             Ending::Chain(strip, mut chained) => {
                 chained.close_strip = close_strip;
-                (
-                    Some(strip),
-                    Some(Program {
-                        body: vec![Node::Block(chained)],
-                        block_params: Vec::new(),
-                        chained: true,
-                    }),
-                )
+                (Some(strip), Some(chained_program(chained)))
             }
+            Ending::Inverse(strip, program) => (Some(strip), Some(program)),
             Ending::None => (None, None),
         };
         let (program, inverse) = if kind == Open::InverseBlock {
@@ -304,41 +303,15 @@ impl Parser {
     }
 
     /// `{{else name ...}} program [chain | {{else}} program]`, up to (not including)
-    /// the enclosing block's close.
+    /// the enclosing block's close. As in Handlebars.js, a level's close strip is the strip
+    /// of what follows it (its own opener's when nothing does).
     fn chain(&mut self, strip: bool) -> Result<Block, CompileError> {
         let opener = self.opener(strip)?;
         let program = self.program(opener.block_params.clone())?;
-        let (inverse_strip, inverse, close_strip) = match self.peek() {
-            Some(Token::Inverse {
-                strip_open,
-                strip_close,
-            }) => {
-                let strip = Strip {
-                    open: *strip_open,
-                    close: *strip_close,
-                };
-                self.at += 1;
-                (Some(strip), Some(self.program(Vec::new())?), strip)
-            }
-            Some(Token::Open {
-                kind: Open::InverseChain,
-                strip,
-            }) => {
-                let strip = *strip;
-                self.at += 1;
-                let chained = self.chain(strip)?;
-                let strip = chained.open_strip;
-                (
-                    Some(strip),
-                    Some(Program {
-                        body: vec![Node::Block(Box::new(chained))],
-                        block_params: Vec::new(),
-                        chained: true,
-                    }),
-                    strip,
-                )
-            }
-            _ => (None, None, opener.strip),
+        let (inverse_strip, inverse, close_strip) = match self.ending()? {
+            Ending::Inverse(strip, program) => (Some(strip), Some(program), strip),
+            Ending::Chain(strip, chained) => (Some(strip), Some(chained_program(chained)), strip),
+            Ending::None => (None, None, opener.strip),
         };
         Ok(Block {
             call: opener.call,
@@ -496,5 +469,14 @@ fn original(expr: &Expr) -> (u8, String) {
         Expr::Undefined => (3, "undefined".into()),
         Expr::Null => (4, "null".into()),
         Expr::Sub(_) => (5, String::new()),
+    }
+}
+
+/// The program an `{{else name}}` chain stands for: one block, marked chained.
+fn chained_program(block: Box<Block>) -> Program {
+    Program {
+        body: vec![Node::Block(block)],
+        block_params: Vec::new(),
+        chained: true,
     }
 }
