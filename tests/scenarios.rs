@@ -488,3 +488,97 @@ async fn snapshots_are_written_for_review_accepted_and_then_hold_without_ever_be
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A receiver that fails any body with a byte outside ASCII.
+async fn ascii_only() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = Router::new().fallback(|body: axum::body::Bytes| async move {
+        if body.is_ascii() {
+            StatusCode::OK
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+const PROPERTY: &str = r#"
+name = "any title is accepted"
+[[steps]]
+name = "a delivery with a generated title"
+property = { cases = 64, generate = { title = "text", trigger = "trigger" } }
+deliver = { trigger = "{{trigger}}", to = "{{target}}", secret = "s", data = { title = "{{title}}" } }
+expect = { success = true }
+"#;
+
+#[tokio::test]
+async fn a_property_step_shrinks_a_failure_to_a_minimal_input_reproducible_by_its_seed() {
+    let target = ascii_only().await;
+    let scenario = scenario::parse(PROPERTY, "property.toml").unwrap();
+    let run = |seed: u64| {
+        let options = RunOptions {
+            target: Some(target.clone()),
+            seed: Some(seed),
+            ..RunOptions::default()
+        };
+        let scenario = scenario.clone();
+        async move {
+            scenario::run(vec![scenario], &options)
+                .await
+                .remove(0)
+                .human()
+        }
+    };
+
+    let first = run(7).await;
+    let again = run(7).await;
+
+    assert!(
+        first.contains("minimal failing input { title = \""),
+        "{first}"
+    );
+    assert!(first.contains("reproduce with --seed 7"), "{first}");
+    let shrunk: String = first
+        .split("title = ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .skip(1)
+        .take_while(|character| *character != '"')
+        .collect();
+    assert_eq!(
+        shrunk.chars().count(),
+        1,
+        "shrunk to one non-ASCII character: {first}"
+    );
+    assert_eq!(
+        first, again,
+        "the same seed gives the same cases and the same report"
+    );
+}
+
+#[tokio::test]
+async fn a_property_step_passes_when_every_case_holds() {
+    let receiver = Receiver::start(
+        ReceiverConfig::default(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    let scenario = scenario::parse(PROPERTY, "property.toml").unwrap();
+
+    let report = scenario::run(
+        vec![scenario],
+        &RunOptions {
+            target: Some(format!("{}/hook?nangoConnectionId=c", receiver.url())),
+            ..RunOptions::default()
+        },
+    )
+    .await
+    .remove(0);
+
+    assert_eq!(report.failed(), 0, "{}", report.human());
+    assert_eq!(receiver.state().deliveries().len(), 64);
+}

@@ -49,6 +49,9 @@ pub struct RunCommand {
     /// overwrites a `.snap`; accept them with `calsim snapshots accept`).
     #[arg(long)]
     update_snapshots: bool,
+    /// The seed of property steps (a failure prints the one to reproduce it with).
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -145,6 +148,7 @@ impl RunCommand {
             jobs: self.jobs,
             timeout,
             update_snapshots: self.update_snapshots,
+            seed: self.seed,
         };
         let mut reports = scenario::run(scenarios, &options).await;
         if let Some(suite) = &self.suite {

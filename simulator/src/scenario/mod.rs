@@ -26,6 +26,7 @@
 //! ```
 
 pub mod model;
+pub mod property;
 pub mod snapshot;
 pub mod step;
 pub mod vars;
@@ -157,6 +158,8 @@ pub struct RunOptions {
     pub timeout: Duration,
     /// Write differing or missing snapshots as `.snap.new` files for review.
     pub update_snapshots: bool,
+    /// The seed of property steps (default: a random one, printed with any failure).
+    pub seed: Option<u64>,
 }
 
 impl Default for RunOptions {
@@ -167,6 +170,7 @@ impl Default for RunOptions {
             jobs: 4,
             timeout: Duration::from_secs(5),
             update_snapshots: false,
+            seed: None,
         }
     }
 }
@@ -288,6 +292,26 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
                 name,
                 "not run: an earlier step failed",
             ));
+            continue;
+        }
+        if let Some(property) = &step.property {
+            let seed = options.seed.unwrap_or_else(rand::random);
+            match property::run(step, property, &vars, &simulator, options.timeout, seed).await {
+                Ok(()) => checks.push(Check::pass(check_id, name)),
+                Err(failure) => {
+                    failed = true;
+                    let fix = step.fix.clone().unwrap_or_else(|| {
+                        "make the implementation hold the step's `expect` for every input; the minimal failing input is above".to_owned()
+                    });
+                    checks.push(Check::fail(
+                        check_id,
+                        name,
+                        failure.found,
+                        failure.expected,
+                        fix,
+                    ));
+                }
+            }
             continue;
         }
         let outcome = step::run(step, &mut vars, &simulator, options.timeout)

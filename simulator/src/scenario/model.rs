@@ -63,6 +63,8 @@ pub struct Step {
     /// `"status"`.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
+    /// Run the step over generated variables instead of once.
+    pub property: Option<Property>,
     /// Compare the answer with `snapshots/<scenario>__<name>.snap` beside the file.
     pub snapshot: Option<String>,
     /// JSON paths replaced by `[redacted]` before the snapshot is compared.
@@ -70,6 +72,18 @@ pub struct Step {
     pub redact: Vec<String>,
     /// The fix to print when this step fails (default: a generic one).
     pub fix: Option<String>,
+}
+
+/// A property step: the step's action and expectations must hold for every generated
+/// case; a failure is shrunk to a minimal input.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Property {
+    /// How many cases (default 64).
+    pub cases: Option<u32>,
+    /// Variables to generate: `NAME = "trigger" | "text" | "email" | "int" |
+    /// "one-of:a,b,c" | "regex:PATTERN"`.
+    pub generate: BTreeMap<String, String>,
 }
 
 /// An HTTP request.
