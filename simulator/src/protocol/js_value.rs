@@ -794,10 +794,21 @@ impl V8Scanner<'_> {
             return Ok(());
         }
         let mut message = "Expected property name or '}' in JSON";
+        let mut first = true;
         loop {
             self.expect(b'"', message)?;
             self.string()?;
-            self.expect(b':', "Expected ':' after property name in JSON")?;
+            if first {
+                self.expect(b':', "Expected ':' after property name in JSON")?;
+            } else {
+                // V8 names the colon only for the first property; later ones get the
+                // generic unexpected-token message.
+                self.skip_whitespace();
+                if !self.is(b':') {
+                    return Err(V8Error::Token(self.at));
+                }
+            }
+            first = false;
             self.at += 1;
             self.skip_whitespace();
             self.value(depth + 1)?;
