@@ -582,3 +582,171 @@ async fn a_property_step_passes_when_every_case_holds() {
     assert_eq!(report.failed(), 0, "{}", report.human());
     assert_eq!(receiver.state().deliveries().len(), 64);
 }
+
+/// A partner pusher behind the credential-pusher suite's contract; `key_override` models
+/// a pusher configured with the wrong key.
+#[derive(Clone, Copy)]
+enum PusherBug {
+    None,
+    WrongKey,
+    FailsTheHook,
+    PushesAnotherApp,
+}
+
+async fn pusher(bug: PusherBug) -> String {
+    use calsim::push::{push_credential, PushOptions, Via};
+    let app = Router::new().fallback(
+        move |axum::Json(ask): axum::Json<serde_json::Value>| async move {
+            if matches!(bug, PusherBug::FailsTheHook) {
+                return StatusCode::INTERNAL_SERVER_ERROR;
+            }
+            let key_override =
+                matches!(bug, PusherBug::WrongKey).then_some("q3H0bWJ1y7kZ8u2Vx9aLr4Tn6cPe5sDf");
+            let app_slug = match bug {
+                PusherBug::PushesAnotherApp => "google-calendar",
+                _ => ask["appSlug"].as_str().unwrap_or_default(),
+            };
+            let options = PushOptions {
+                base_url: ask["calcomUrl"].as_str().unwrap_or_default().to_owned(),
+                user_id: ask["userId"].as_i64().unwrap_or_default(),
+                app_slug: app_slug.to_owned(),
+                token_json: r#"{"access_token":"partner-token","expires_in":3600}"#.to_owned(),
+                encryption_key: key_override
+                    .unwrap_or(ask["encryptionKey"].as_str().unwrap_or_default())
+                    .to_owned(),
+                secret: ask["secret"].as_str().unwrap_or_default().to_owned(),
+                header_name: ask["headerName"].as_str().unwrap_or_default().to_owned(),
+                via: Via::Webhook,
+                api_key: String::new(),
+                timeout: std::time::Duration::from_secs(2),
+            };
+            match push_credential(&options, None).await {
+                Ok(_) => StatusCode::OK,
+                Err(_) => StatusCode::BAD_GATEWAY,
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/test-hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// A subscription client behind the subscription-client suite's contract.
+#[derive(Clone, Copy, PartialEq)]
+enum ClientBug {
+    None,
+    NoSecret,
+    FailsTheHook,
+    Inactive,
+    WrongTrigger,
+}
+
+async fn subscription_client(bug: ClientBug) -> String {
+    let app = Router::new().fallback(
+        move |axum::Json(ask): axum::Json<serde_json::Value>| async move {
+            if bug == ClientBug::FailsTheHook {
+                return StatusCode::INTERNAL_SERVER_ERROR;
+            }
+            let triggers = if bug == ClientBug::WrongTrigger {
+                serde_json::json!(["BOOKING_CANCELLED"])
+            } else {
+                serde_json::json!(["BOOKING_CREATED", "BOOKING_CANCELLED"])
+            };
+            let mut webhook = serde_json::json!({
+                "subscriberUrl": ask["subscriberUrl"],
+                "triggers": triggers,
+                "active": bug != ClientBug::Inactive,
+            });
+            if bug != ClientBug::NoSecret {
+                webhook["secret"] = "client-secret".into();
+            }
+            let created = reqwest::Client::new()
+                .post(format!(
+                    "{}/v2/webhooks",
+                    ask["calcomUrl"].as_str().unwrap_or_default()
+                ))
+                .bearer_auth(ask["apiKey"].as_str().unwrap_or_default())
+                .json(&webhook)
+                .send()
+                .await;
+            match created {
+                Ok(answer) if answer.status().is_success() => StatusCode::OK,
+                _ => StatusCode::BAD_GATEWAY,
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/test-hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+async fn run_suite(name: &str, target: String) -> calsim::check::Report {
+    let suite = scenario::built_in_suite(name).unwrap();
+    let options = RunOptions {
+        target: Some(target),
+        ..RunOptions::default()
+    };
+    scenario::run(vec![suite], &options).await.remove(0)
+}
+
+#[tokio::test]
+async fn the_credential_pusher_suite_passes_a_correct_pusher_and_catches_each_broken_one() {
+    let good = run_suite("credential-pusher", pusher(PusherBug::None).await).await;
+    assert_eq!(good.failed(), 0, "{}", good.human());
+
+    for (bug, step) in [
+        (
+            PusherBug::FailsTheHook,
+            "asks-the-pusher-to-push-a-zoom-token-for-user-1",
+        ),
+        (
+            PusherBug::WrongKey,
+            "pushes-once-to-api-webhook-app-credential-and-cal-com-accepts-it",
+        ),
+        (
+            PusherBug::PushesAnotherApp,
+            "cal-com-stored-a-credential-for-user-1-and-the-app",
+        ),
+    ] {
+        let report = run_suite("credential-pusher", pusher(bug).await).await;
+        assert_eq!(
+            report.failed_ids(),
+            [format!("credential-pusher/{step}")],
+            "{}",
+            report.human()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_subscription_client_suite_passes_a_correct_client_and_catches_each_broken_one() {
+    let good = run_suite(
+        "subscription-client",
+        subscription_client(ClientBug::None).await,
+    )
+    .await;
+    assert_eq!(good.failed(), 0, "{}", good.human());
+
+    for (bug, step) in [
+        (ClientBug::FailsTheHook, "asks-the-client-to-subscribe"),
+        (
+            ClientBug::Inactive,
+            "the-webhook-exists-active-for-the-subscriber-url",
+        ),
+        (ClientBug::WrongTrigger, "it-subscribes-to-booking-created"),
+        (
+            ClientBug::NoSecret,
+            "it-sets-a-secret-so-deliveries-are-signed",
+        ),
+    ] {
+        let report = run_suite("subscription-client", subscription_client(bug).await).await;
+        assert_eq!(
+            report.failed_ids(),
+            [format!("subscription-client/{step}")],
+            "{}",
+            report.human()
+        );
+    }
+}

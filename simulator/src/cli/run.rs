@@ -14,8 +14,8 @@ use calsim::scenario::{self, RunOptions};
 pub struct RunCommand {
     /// Scenario files, or folders searched for `*.toml`.
     paths: Vec<PathBuf>,
-    /// A built-in suite instead of (or besides) files: webhook-consumer (needs --target
-    /// and --var secret=...).
+    /// A built-in suite instead of (or besides) files: webhook-consumer (needs --var
+    /// secret=...), credential-pusher, subscription-client; all need --target.
     #[arg(long)]
     suite: Option<String>,
     /// The implementation under test; scenarios read it as `{{target}}`.
@@ -135,6 +135,16 @@ impl RunCommand {
         if self.paths.is_empty() && self.suite.is_none() {
             anyhow::bail!("nothing to run: pass scenario files or folders, or --suite NAME (see `calsim suites`)");
         }
+        let scenario_suite = self
+            .suite
+            .as_deref()
+            .and_then(calsim::scenario::built_in_suite);
+        if let Some(suite) = scenario_suite.clone() {
+            if self.target.is_none() {
+                anyhow::bail!("--suite {} needs --target URL", suite.id());
+            }
+            scenarios.push(suite);
+        }
         if let Some(pattern) = &self.filter {
             scenarios = scenario::filter(scenarios, pattern);
         }
@@ -151,7 +161,7 @@ impl RunCommand {
             seed: self.seed,
         };
         let mut reports = scenario::run(scenarios, &options).await;
-        if let Some(suite) = &self.suite {
+        if let (Some(suite), None) = (&self.suite, &scenario_suite) {
             reports.push(run_suite(suite, self.target.as_deref(), &vars, timeout).await?);
         }
         let text = match self.format {
@@ -208,9 +218,14 @@ async fn run_suite(
             )
         }
         other => {
-            let known: Vec<&str> = SUITES.iter().map(|(name, _)| *name).collect();
+            let mut known: Vec<&str> = SUITES.iter().map(|(name, _)| *name).collect();
+            known.extend(
+                calsim::scenario::BUILT_IN_SUITES
+                    .iter()
+                    .map(|(name, _)| *name),
+            );
             anyhow::bail!(
-                "unknown suite `{other}`; known: {} (the other built-in suites run with `calsim check`)",
+                "unknown suite `{other}`; known: {} (app-credential and sync-endpoint run with `calsim check`)",
                 known.join(", ")
             )
         }
@@ -259,10 +274,18 @@ impl SuitesCommand {
     pub fn run(self) -> anyhow::Result<u8> {
         let mut text = String::new();
         for (name, about) in SUITES {
-            text.push_str(&format!("{name:18} {about}\n"));
+            text.push_str(&format!("{name:20} {about}\n"));
         }
-        text.push_str("app-credential     run with `calsim check app-credential --url U`\n");
-        text.push_str("sync-endpoint      run with `calsim check sync-endpoint --url U`\n");
+        for (name, _) in calsim::scenario::BUILT_IN_SUITES {
+            if let Some(suite) = calsim::scenario::built_in_suite(name) {
+                text.push_str(&format!(
+                    "{name:20} {} (scenarios/suites/{name}.toml, --target URL)\n",
+                    suite.file.name
+                ));
+            }
+        }
+        text.push_str("app-credential       run with `calsim check app-credential --url U`\n");
+        text.push_str("sync-endpoint        run with `calsim check sync-endpoint --url U`\n");
         std::io::stdout().write_all(text.as_bytes())?;
         Ok(super::EXIT_OK)
     }

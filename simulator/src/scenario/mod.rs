@@ -96,6 +96,27 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
     })
 }
 
+/// The built-in suites written as scenario files (`scenarios/suites/`), embedded in the
+/// binary: `(name, text)`.
+pub const BUILT_IN_SUITES: [(&str, &str); 2] = [
+    (
+        "credential-pusher",
+        include_str!("../../../scenarios/suites/credential-pusher.toml"),
+    ),
+    (
+        "subscription-client",
+        include_str!("../../../scenarios/suites/subscription-client.toml"),
+    ),
+];
+
+/// A built-in suite as a scenario.
+pub fn built_in_suite(name: &str) -> Option<Scenario> {
+    BUILT_IN_SUITES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .and_then(|(name, text)| parse(text, &format!("{name}.toml")).ok())
+}
+
 /// Reads scenario files: each path is a `.toml` file or a folder searched recursively,
 /// in sorted order (so shards are stable).
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, Error> {
