@@ -161,7 +161,7 @@ impl From<&Value> for JsValue {
 /// assert_eq!(calsim::js_value::stringify(&value), r#"{"1":"x","2":12345678901234567000,"b":1.5,"a":1e+21}"#);
 /// ```
 pub fn stringify(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(256);
     write_json(value, &mut out);
     out
 }
@@ -193,16 +193,22 @@ fn write_json(value: &Value, out: &mut String) {
                 out.push(':');
                 write_json(value, out);
             };
-            let mut indices: Vec<(u32, &String, &Value)> = fields
-                .iter()
-                .filter_map(|(name, value)| array_index(name).map(|index| (index, name, value)))
-                .collect();
-            indices.sort_by_key(|(index, _, _)| *index);
-            for (_, name, value) in &indices {
-                field(name, value, out);
-            }
-            for (name, value) in fields {
-                if array_index(name).is_none() {
+            if fields.keys().any(|name| array_index(name).is_some()) {
+                let mut indices: Vec<(u32, &String, &Value)> = fields
+                    .iter()
+                    .filter_map(|(name, value)| array_index(name).map(|index| (index, name, value)))
+                    .collect();
+                indices.sort_by_key(|(index, _, _)| *index);
+                for (_, name, value) in &indices {
+                    field(name, value, out);
+                }
+                for (name, value) in fields {
+                    if array_index(name).is_none() {
+                        field(name, value, out);
+                    }
+                }
+            } else {
+                for (name, value) in fields {
                     field(name, value, out);
                 }
             }
@@ -233,8 +239,33 @@ fn write_number(number: &Number, out: &mut String) {
     }
 }
 
+/// A JSON string as `JSON.stringify` writes it: `"` and `\\` escaped, control characters
+/// as `\b \f \n \r \t` or `\u00xx`, everything else (U+2028 included) as is.
 fn write_string(text: &str, out: &mut String) {
-    out.push_str(&serde_json::to_string(text).unwrap_or_default());
+    out.push('"');
+    let mut start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..at]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{byte:04x}"));
+        } else {
+            out.push_str(escape);
+        }
+        start = at + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
 }
 
 /// A number as `JSON.stringify` writes it (integers below 2^53 without a fraction).
