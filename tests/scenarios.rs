@@ -750,3 +750,43 @@ async fn the_subscription_client_suite_passes_a_correct_client_and_catches_each_
         );
     }
 }
+
+#[test]
+fn record_appends_every_exchange_of_each_scenario_with_secrets_masked() {
+    let record =
+        std::env::temp_dir().join(format!("calsim-record-run-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&record);
+
+    let output = calsim(&[
+        "run",
+        "scenarios/examples/credential-push.toml",
+        "--record",
+        record.to_str().unwrap(),
+    ]);
+
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let text = std::fs::read_to_string(&record).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "two pushes were answered by the push route: {text}"
+    );
+    assert!(lines
+        .iter()
+        .all(|line| line["scenario"] == "credential-push"));
+    assert_eq!(lines[0]["entry"]["surface"], "app-credential");
+    assert!(
+        !text.contains("calsim-dev-sync-secret"),
+        "the secret is masked: {text}"
+    );
+    std::fs::remove_file(record).unwrap();
+}

@@ -52,6 +52,10 @@ pub struct RunCommand {
     /// The seed of property steps (a failure prints the one to reproduce it with).
     #[arg(long)]
     seed: Option<u64>,
+    /// Append every exchange of each scenario's fake Cal.com to this file (JSON lines,
+    /// secrets masked).
+    #[arg(long)]
+    record: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -152,6 +156,18 @@ impl RunCommand {
             scenarios = scenario::shard(scenarios, index, count);
         }
         let timeout = Duration::from_millis(self.timeout_ms);
+        let record = match &self.record {
+            Some(path) => Some(std::sync::Arc::new(std::sync::Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|error| {
+                        anyhow::anyhow!("cannot open the record file {}: {error}", path.display())
+                    })?,
+            ))),
+            None => None,
+        };
         let options = RunOptions {
             target: self.target.clone(),
             vars: vars.clone(),
@@ -159,6 +175,7 @@ impl RunCommand {
             timeout,
             update_snapshots: self.update_snapshots,
             seed: self.seed,
+            record,
         };
         let mut reports = scenario::run(scenarios, &options).await;
         if let (Some(suite), None) = (&self.suite, &scenario_suite) {

@@ -181,6 +181,9 @@ pub struct RunOptions {
     pub update_snapshots: bool,
     /// The seed of property steps (default: a random one, printed with any failure).
     pub seed: Option<u64>,
+    /// Append every exchange of each scenario's fake Cal.com here, one JSON line each
+    /// (`{"scenario": ..., "entry": <journal entry>}`, secrets masked).
+    pub record: Option<Arc<std::sync::Mutex<std::fs::File>>>,
 }
 
 impl Default for RunOptions {
@@ -192,6 +195,7 @@ impl Default for RunOptions {
             timeout: Duration::from_secs(5),
             update_snapshots: false,
             seed: None,
+            record: None,
         }
     }
 }
@@ -368,7 +372,34 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
             }
         }
     }
+    if let Some(file) = &options.record {
+        record(file, &id, &simulator);
+    }
     report(checks)
+}
+
+fn record(file: &std::sync::Mutex<std::fs::File>, id: &str, simulator: &Simulator) {
+    use std::io::Write;
+    let config = simulator.calcom().config();
+    let secrets = [
+        config.sync_secret.as_str(),
+        config.encryption_key.as_str(),
+        config.admin_api_key.as_str(),
+    ];
+    let mut lines = String::new();
+    for entry in simulator.calcom().journal.entries(None) {
+        let entry = serde_json::to_value(&*entry).unwrap_or_default();
+        let line = serde_json::json!({
+            "scenario": id,
+            "entry": crate::protocol::redact::scrub_value(&entry, &secrets),
+        });
+        lines.push_str(&line.to_string());
+        lines.push('\n');
+    }
+    let mut file = file.lock().unwrap_or_else(|poison| poison.into_inner());
+    if let Err(error) = file.write_all(lines.as_bytes()) {
+        tracing::error!("cannot append to the record file: {error}");
+    }
 }
 
 fn step_name(step: &Step, index: usize) -> String {
