@@ -319,49 +319,39 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
             ));
             continue;
         }
-        if let Some(property) = &step.property {
-            let seed = options.seed.unwrap_or_else(rand::random);
-            match property::run(step, property, &vars, &simulator, options.timeout, seed).await {
-                Ok(()) => checks.push(Check::pass(check_id, name)),
-                Err(failure) => {
-                    failed = true;
-                    let fix = step.fix.clone().unwrap_or_else(|| {
-                        "make the implementation hold the step's `expect` for every input; the minimal failing input is above".to_owned()
-                    });
-                    checks.push(Check::fail(
-                        check_id,
-                        name,
-                        failure.found,
-                        failure.expected,
-                        fix,
-                    ));
-                }
-            }
-            continue;
-        }
-        let outcome = step::run(step, &mut vars, &simulator, options.timeout)
-            .await
-            .and_then(|answer| match &step.snapshot {
-                Some(snapshot) => snapshot::compare(
-                    &scenario.origin,
-                    snapshot,
-                    &name,
-                    &snapshot::content(&answer.body, &step.redact),
-                    options.update_snapshots,
+        let (outcome, default_fix) = match &step.property {
+            Some(property) => {
+                let seed = options.seed.unwrap_or_else(rand::random);
+                (
+                    property::run(step, property, &vars, &simulator, options.timeout, seed).await,
+                    "make the implementation hold the step's `expect` for every input; the minimal failing input is above",
                 )
-                .map_err(|problem| step::Failure {
-                    found: problem,
-                    expected: "the reviewed snapshot".to_owned(),
-                }),
-                None => Ok(()),
-            });
+            }
+            None => (
+                step::run(step, &mut vars, &simulator, options.timeout)
+                    .await
+                    .and_then(|answer| match &step.snapshot {
+                        Some(snapshot) => snapshot::compare(
+                            &scenario.origin,
+                            snapshot,
+                            &name,
+                            &snapshot::content(&answer.body, &step.redact),
+                            options.update_snapshots,
+                        )
+                        .map_err(|problem| step::Failure {
+                            found: problem,
+                            expected: "the reviewed snapshot".to_owned(),
+                        }),
+                        None => Ok(()),
+                    }),
+                "make the implementation answer as the step expects (the scenario's `expect`)",
+            ),
+        };
         match outcome {
             Ok(()) => checks.push(Check::pass(check_id, name)),
             Err(failure) => {
                 failed = true;
-                let fix = step.fix.clone().unwrap_or_else(|| {
-                    "make the implementation answer as the step expects (the scenario's `expect`)".to_owned()
-                });
+                let fix = step.fix.clone().unwrap_or_else(|| default_fix.to_owned());
                 checks.push(Check::fail(
                     check_id,
                     name,

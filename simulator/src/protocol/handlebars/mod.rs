@@ -693,39 +693,23 @@ fn each<'a>(value: Val<'a>, invocation: &Invocation<'_, 'a, '_>) -> Result<Val<'
         last: Some(Val::Bool(last)),
         parent: Some(data),
     };
+    let entries: Vec<(Val<'a>, Val<'a>)> = match value {
+        Val::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| (Val::Number(index as f64), Val::of(item)))
+            .collect(),
+        Val::Object(fields) => object_keys(fields)
+            .into_iter()
+            .map(|(key, item)| (Val::Str(Cow::Borrowed(key.as_str())), Val::of(item)))
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut output = Output::starting_with_text();
-    let mut iterations = 0;
-    match value {
-        Val::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                let item = Val::of(item);
-                let key = Val::Number(index as f64);
-                let frame = frame(key.clone(), index, index + 1 == items.len());
-                output.append(invocation.run(
-                    invocation.program,
-                    item.clone(),
-                    &frame,
-                    vec![item, key],
-                )?);
-                iterations += 1;
-            }
-        }
-        Val::Object(fields) => {
-            let keys = object_keys(fields);
-            for (index, (key, item)) in keys.iter().enumerate() {
-                let item = Val::of(item);
-                let key = Val::Str(Cow::Borrowed(key.as_str()));
-                let frame = frame(key.clone(), index, index + 1 == keys.len());
-                output.append(invocation.run(
-                    invocation.program,
-                    item.clone(),
-                    &frame,
-                    vec![item, key],
-                )?);
-                iterations += 1;
-            }
-        }
-        _ => {}
+    let iterations = entries.len();
+    for (index, (key, item)) in entries.into_iter().enumerate() {
+        let frame = frame(key.clone(), index, index + 1 == iterations);
+        output.append(invocation.run(invocation.program, item.clone(), &frame, vec![item, key])?);
     }
     if iterations == 0 {
         return invocation.inverse_this();
