@@ -901,3 +901,33 @@ fn check_timeout_ms_bounds_every_request() {
     );
     drop(silent);
 }
+
+#[test]
+fn check_prints_tap_on_request() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", silent.local_addr().unwrap());
+
+    let output = calsim(
+        &[
+            "check",
+            "webhook-consumer",
+            "--url",
+            &url,
+            "--secret",
+            "s",
+            "--timeout-ms",
+            "100",
+            "--format",
+            "tap",
+        ],
+        None,
+    );
+
+    let tap = stdout(&output);
+    assert!(
+        tap.starts_with("TAP version 14\n1..30\nnot ok 1 - webhook-consumer/accepts-ping"),
+        "{tap}"
+    );
+    assert!(tap.contains("  fix: \""), "{tap}");
+    drop(silent);
+}

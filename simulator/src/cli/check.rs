@@ -13,7 +13,7 @@ use calsim::{Config, Profile};
 pub struct CheckCommand {
     #[command(subcommand)]
     suite: Suite,
-    /// Output: one line per check (human) or a JSON report.
+    /// Output: one line per check (human), a JSON report, or TAP 14.
     #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
     format: Format,
     /// Also write a JUnit XML report here.
@@ -28,6 +28,7 @@ pub struct CheckCommand {
 enum Format {
     Human,
     Json,
+    Tap,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -189,6 +190,7 @@ fn print(report: &Report, format: Format) -> anyhow::Result<()> {
     let text = match format {
         Format::Human => report.human(),
         Format::Json => format!("{:#}\n", report.json()),
+        Format::Tap => calsim::check::tap(std::slice::from_ref(report)),
     };
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(())
