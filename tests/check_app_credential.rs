@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use calsim::app_credential::{self, Push, Step};
-use calsim::check::app_credential::{run, AppCredentialTarget};
 use calsim::check::Report;
+use calsim::scenario::suites::{app_credential as run, AppCredentialTarget};
 use calsim::{Answer, Config, Profile, Store};
 use common::config;
 

@@ -6,9 +6,9 @@ use std::time::Duration;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use calsim::check::sync_endpoint::{run, SyncEndpointTarget};
 use calsim::check::Report;
 use calsim::partner::{Fault, Partner, PartnerConfig, Reply, Slugs};
+use calsim::scenario::suites::{sync_endpoint as run, SyncEndpointTarget};
 use calsim::Config;
 use serde_json::{json, Value};
 

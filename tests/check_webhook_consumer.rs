@@ -10,9 +10,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use calsim::check::webhook_consumer::{run, WebhookConsumerTarget};
 use calsim::check::Report;
 use calsim::receiver::{Receiver, ReceiverConfig};
+use calsim::scenario::suites::{webhook_consumer as run, WebhookConsumerTarget};
 use calsim::signing::{signature, verify, Verification};
 use serde_json::Value;
 

@@ -503,6 +503,101 @@ fn check_app_credential_passes_calsim_itself_and_exits_0() {
     );
 }
 
+/// `calsim check NAME` is the short form of `calsim run --suite NAME`: the same checks
+/// from the same embedded file, and every runner flag works on both.
+#[test]
+fn check_is_run_suite_with_the_same_checks_and_runner_flags() {
+    let served = serve(&["--profile", "2023-09"], &[]);
+
+    let short = calsim(
+        &[
+            "check",
+            "app-credential",
+            "--url",
+            &served.url,
+            "--profile",
+            "2023-09",
+            "--format",
+            "tap",
+            "--filter",
+            "app-credential",
+        ],
+        None,
+    );
+    let long = calsim(
+        &[
+            "run",
+            "--suite",
+            "app-credential",
+            "--target",
+            &served.url,
+            "--var",
+            "profile=2023-09",
+            "--format",
+            "tap",
+        ],
+        None,
+    );
+
+    assert_eq!(short.status.code(), Some(0), "{}", stdout(&short));
+    assert_eq!(long.status.code(), Some(0), "{}", stdout(&long));
+    assert_eq!(stdout(&short), stdout(&long));
+    assert!(
+        stdout(&short).starts_with("TAP version 14\n1..24\n"),
+        "{}",
+        stdout(&short)
+    );
+    assert!(
+        stdout(&short).contains("ok 2 - app-credential/upserts"),
+        "{}",
+        stdout(&short)
+    );
+}
+
+#[test]
+fn a_suite_without_its_required_variable_exits_2_naming_the_flag() {
+    let output = calsim(
+        &[
+            "run",
+            "--suite",
+            "webhook-consumer",
+            "--target",
+            "http://127.0.0.1:9/hook",
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("missing `secret`; pass --var secret=VALUE"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn suites_lists_every_built_in_suite_with_how_to_run_it() {
+    let output = calsim(&["suites"], None);
+
+    let text = stdout(&output);
+    for name in [
+        "app-credential",
+        "sync-endpoint",
+        "webhook-consumer",
+        "credential-pusher",
+        "subscription-client",
+    ] {
+        assert!(
+            text.contains(&format!("calsim run --suite {name} --target URL")),
+            "{name}: {text}"
+        );
+    }
+    assert!(
+        text.contains("--suite webhook-consumer --target URL --var secret=..."),
+        "{text}"
+    );
+}
+
 #[test]
 fn check_failures_exit_1_with_json_and_junit_reports() {
     let served = serve(&["--profile", "2023-09"], &[]);
@@ -523,8 +618,8 @@ fn check_failures_exit_1_with_json_and_junit_reports() {
     );
 
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let failed = report["failed"].as_u64().unwrap();
+    let reports: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let failed = reports[0]["failed"].as_u64().unwrap();
     assert!(failed > 0, "judged as current, a 2023-09 server differs");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.starts_with("<?xml"), "{xml}");

@@ -266,7 +266,7 @@ fn shards_are_disjoint_and_cover_every_scenario() {
 }
 
 #[test]
-fn run_prints_tap_writes_junit_and_exits_1_on_a_failure() {
+fn run_prints_tap_writes_junit_and_exits_2_when_the_target_is_down() {
     let junit = std::env::temp_dir().join(format!("calsim-run-{}.xml", std::process::id()));
 
     let output = calsim(&[
@@ -284,19 +284,20 @@ fn run_prints_tap_writes_junit_and_exits_1_on_a_failure() {
     ]);
 
     let tap = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(output.status.code(), Some(1), "{tap}");
+    assert_eq!(output.status.code(), Some(2), "could not run: {tap}");
     assert!(tap.starts_with("TAP version 14\n1..5\n"), "{tap}");
     assert!(
         tap.contains("ok 1 - credential-push/push-a-zoom-token-for-user-1"),
         "{tap}"
     );
     assert!(
-        tap.contains("not ok 4 - sync-endpoint/a-pull-for-google-calendar"),
+        tap.contains("not ok 4 - sync-endpoint/a-pull-for-google-calendar-gets-a-token")
+            && tap.contains("  error: \"pull for google-calendar from http://127.0.0.1:9/api/getToken: no answer (connection failed"),
         "{tap}"
     );
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("<testsuites"), "{xml}");
-    assert!(xml.contains("failures=\"1\""), "{xml}");
+    assert!(xml.contains("errors=\"1\""), "{xml}");
     std::fs::remove_file(junit).unwrap();
 }
 
@@ -373,15 +374,16 @@ async fn a_built_in_suite_runs_through_calsim_run_too() {
     );
 }
 
-/// Every key the examples use is described by `scenarios/schema.json`, so editors that
-/// validate with it accept real scenarios.
+/// Every key the examples and the built-in suites use is described by
+/// `scenarios/schema.json`, so editors that validate with it accept real scenarios.
 #[test]
-fn the_schema_describes_every_key_the_examples_use() {
+fn the_schema_describes_every_key_the_examples_and_suites_use() {
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(example("../schema.json")).unwrap()).unwrap();
     let top = schema["properties"].as_object().unwrap();
     let step = schema["$defs"]["step"]["properties"].as_object().unwrap();
-    for path in std::fs::read_dir(example("")).unwrap() {
+    let suites = std::fs::read_dir(example("../suites")).unwrap();
+    for path in std::fs::read_dir(example("")).unwrap().chain(suites) {
         let path = path.unwrap().path();
         let file: toml::Value = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         for (key, value) in file.as_table().unwrap() {

@@ -9,9 +9,8 @@ use std::time::Duration;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::any;
 use axum::Router;
-use calsim::check::app_credential::{self, AppCredentialTarget};
-use calsim::check::sync_endpoint::{self, SyncEndpointTarget};
 use calsim::check::Report;
+use calsim::scenario::suites::{self, AppCredentialTarget, SyncEndpointTarget};
 use calsim::{Config, Profile};
 use common::{config, start};
 use serde_json::json;
@@ -66,7 +65,7 @@ async fn echoing_server() -> String {
 async fn check_reports_mask_what_a_broken_implementation_echoes() {
     let url = echoing_server().await;
 
-    let app_credential = app_credential::run(&AppCredentialTarget {
+    let app_credential = suites::app_credential(&AppCredentialTarget {
         base_url: url.clone(),
         config: planted_config(),
         user_id: 1,
@@ -76,7 +75,7 @@ async fn check_reports_mask_what_a_broken_implementation_echoes() {
     })
     .await
     .unwrap();
-    let sync_endpoint = sync_endpoint::run(&SyncEndpointTarget {
+    let sync_endpoint = suites::sync_endpoint(&SyncEndpointTarget {
         url: format!("{url}/api/getToken"),
         config: planted_config(),
         user_id: 1,

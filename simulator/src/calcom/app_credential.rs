@@ -89,7 +89,7 @@ pub struct Push<'a> {
 }
 
 /// Which of Cal.com's steps decided the answer (recorded in the journal).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
     /// The App Router exports only `POST`.
@@ -128,6 +128,33 @@ pub enum Step {
     Created,
     /// An existing credential was updated.
     Updated,
+}
+
+impl Step {
+    /// What an implementation must do so that the step's answer comes out.
+    pub fn fix(self, config: &Config) -> String {
+        let header = config.push_header_name();
+        let secret_message = config.profile.invalid_secret_message();
+        match self {
+            Step::MethodNotAllowed => "serve only POST on this route; Next.js answers other methods 405 with an empty body".to_owned(),
+            Step::Options => "let OPTIONS get 204 with `Allow: OPTIONS, POST`".to_owned(),
+            Step::BodyTooLarge => format!("refuse bodies over {} bytes with 413", config.body_limit),
+            Step::InvalidJson => "parse the body before the handler and refuse malformed JSON with 400 `Invalid JSON` (plain text)".to_owned(),
+            Step::SharingDisabled => "refuse every push with 403 {\"message\":\"Credential sharing is not enabled\"} while the secret or the encryption key is unset".to_owned(),
+            Step::InvalidSecret => format!("compare the `{header}` header with the sync secret before reading the body, and refuse a missing or different value with 403 {{\"message\":\"{secret_message}\"}}"),
+            Step::BodyNotJson => "read the body with request.json() inside the try/catch, so malformed or empty JSON gets 500 {\"message\":\"Internal server error\"}".to_owned(),
+            Step::SchemaInvalid if config.profile.rejects_bad_body_with_issues() => "validate with zod safeParse of {userId: z.number().int(), appSlug: z.string(), keys: z.string()} and answer 400 {\"error\": <issues>} with zod's issue objects unchanged".to_owned(),
+            Step::SchemaInvalid => "validate with zod .parse of {userId: z.number().int(), appSlug: z.string(), keys: z.string()}; in this generation the thrown error is Next.js's plain 500".to_owned(),
+            Step::UserIdOutOfRange => "let a userId outside Postgres Int range fail as a database error (500)".to_owned(),
+            Step::UserNotFound => "look the user up by userId before the app, and answer 404 {\"message\":\"User not found\"}".to_owned(),
+            Step::AppNotFound => "look the app up by appSlug after the user, and answer 404 {\"message\":\"App not found\"}".to_owned(),
+            Step::AppMetadataNotFound => "answer 404 {\"message\":\"App not found. Ensure that you have the correct app slug\"} when the app has no metadata".to_owned(),
+            Step::InvalidKeyLength | Step::DecryptFailed => "decrypt `keys` as Cal.com's symmetricDecrypt: AES-256-CBC, `<iv hex>:<ciphertext hex>`, key = the 32 characters of CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY as bytes (not base64-decoded, not GCM); a failure is a 500".to_owned(),
+            Step::PlaintextNotJson => "JSON.parse the decrypted text; a plaintext that is not JSON is a 500".to_owned(),
+            Step::KeyNotStorable => "store the decrypted key in a Postgres jsonb column through Prisma: a plain `null`, or U+0000 in any string, makes the write throw, which is a 500".to_owned(),
+            Step::Created | Step::Updated => "decrypt `keys` as Cal.com does (AES-256-CBC, not GCM; the key's 32 characters as bytes, not base64-decoded), store any JSON value verbatim, and upsert on (userId, appId): update the first match (\"Credentials updated for userId: N\") or create (\"Credentials created for userId: N\")".to_owned(),
+        }
+    }
 }
 
 /// The answer and why.

@@ -1,17 +1,11 @@
-//! Conformance checks: drive a user's implementation and judge it by Cal.com's rules.
+//! Conformance reports: what a run of checks found, and its renderings (human, JSON,
+//! TAP 14, JUnit). The checks themselves are scenario steps ([`crate::scenario`]; the
+//! built-in suites are scenario files under `scenarios/suites/`).
 //!
-//! Each check has a stable id (`app-credential/wrong-secret`), the rule in words, and
-//! an [`Outcome`]; a failure says what was found, what Cal.com does, and the fix. The
-//! expectations come from the same code that runs the fake Cal.com
-//! ([`crate::calcom::app_credential::decide`], [`crate::calcom::pull::judge`]), so a check and the
-//! simulator can never disagree. A [`Report`] renders as text, JSON or JUnit.
+//! Each check has a stable id (`app-credential/rejects-wrong-secret`), the rule in words,
+//! and an [`Outcome`]; a failure says what was found, what Cal.com does, and the fix.
 //!
-//! May import: [`crate::protocol`], [`crate::net`], [`crate::config`], [`crate::calcom`]
-//! (for its rules) and [`crate::partner`]; never the CLI.
-
-pub mod app_credential;
-pub mod sync_endpoint;
-pub mod webhook_consumer;
+//! May import: [`crate::protocol`] (to mask secrets); nothing else.
 
 use std::time::Duration;
 
@@ -27,6 +21,12 @@ pub enum Outcome {
     Warn {
         /// What to know.
         note: String,
+    },
+    /// calsim could not run the check: nothing listens at the target, a variable is
+    /// missing. The run exits 2, not 1.
+    Error {
+        /// What stopped it, and what to do.
+        problem: String,
     },
     /// Not what Cal.com requires.
     Fail {
@@ -89,9 +89,29 @@ impl Check {
         }
     }
 
-    /// Whether it failed.
+    /// A check calsim could not run.
+    pub fn error(
+        id: impl Into<String>,
+        rule: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> Self {
+        Check {
+            id: id.into(),
+            rule: rule.into(),
+            outcome: Outcome::Error {
+                problem: problem.into(),
+            },
+        }
+    }
+
+    /// Whether it failed or could not run.
     pub fn failed(&self) -> bool {
-        matches!(self.outcome, Outcome::Fail { .. })
+        matches!(self.outcome, Outcome::Fail { .. } | Outcome::Error { .. })
+    }
+
+    /// Whether calsim could not run it.
+    pub fn errored(&self) -> bool {
+        matches!(self.outcome, Outcome::Error { .. })
     }
 
     /// One line: `PASS id: rule`, `WARN id: rule (note)`, `FAIL id: rule — found …; expected …; fix: …`.
@@ -99,6 +119,12 @@ impl Check {
         match &self.outcome {
             Outcome::Pass => format!("PASS {}: {}", self.id, self.rule),
             Outcome::Warn { note } => format!("WARN {}: {} ({note})", self.id, self.rule),
+            Outcome::Error { problem } => {
+                format!(
+                    "ERROR {}: {} — could not run: {problem}",
+                    self.id, self.rule
+                )
+            }
             Outcome::Fail {
                 found,
                 expected,
@@ -136,6 +162,7 @@ impl Report {
             match &mut check.outcome {
                 Outcome::Pass => {}
                 Outcome::Warn { note } => scrub(note),
+                Outcome::Error { problem } => scrub(problem),
                 Outcome::Fail {
                     found,
                     expected,
@@ -199,6 +226,12 @@ pub fn tap(reports: &[Report]) -> String {
                     "ok {number} - {}: {}\n# warning: {note}\n",
                     check.id, check.rule
                 )),
+                Outcome::Error { problem } => text.push_str(&format!(
+                    "not ok {number} - {}: {}\n  ---\n  error: {}\n  ...\n",
+                    check.id,
+                    check.rule,
+                    quoted(problem)
+                )),
                 Outcome::Fail {
                     found,
                     expected,
@@ -242,6 +275,11 @@ impl Report {
             .filter(|check| check.failed())
             .map(|check| check.id.as_str())
             .collect()
+    }
+
+    /// Whether calsim could not run some check (the CLI exits 2).
+    pub fn errored(&self) -> bool {
+        self.checks.iter().any(Check::errored)
     }
 
     /// One line per check, then `N passed, M failed`.
@@ -290,6 +328,12 @@ impl Report {
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     status.set_message(check.line());
                     status.set_type("conformance");
+                    status
+                }
+                Outcome::Error { .. } => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    status.set_message(check.line());
+                    status.set_type("could-not-run");
                     status
                 }
             };

@@ -1,34 +1,20 @@
-//! `calsim check`: conformance checks of a user's implementation, one line per check.
+//! `calsim check NAME`: the short form of `calsim run --suite NAME`, with each suite's
+//! flags (`--url`, `--secret`, ...) turned into the suite's variables; every runner flag
+//! (`--format`, `--junit`, `--var`, `--seed`, ...) works as in `calsim run`.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::collections::BTreeMap;
 
-use calsim::check::{app_credential, sync_endpoint, webhook_consumer, Report};
-use calsim::protocol::zod::ZodVersion;
-use calsim::{Config, Profile};
+use calsim::Profile;
 
-/// Judge an implementation of either side of credential sync.
+use crate::cli::run::RunnerFlags;
+
+/// Judge an implementation with a built-in suite (`calsim suites` lists them).
 #[derive(Debug, clap::Args)]
 pub struct CheckCommand {
     #[command(subcommand)]
     suite: Suite,
-    /// Output: one line per check (human), a JSON report, or TAP 14.
-    #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
-    format: Format,
-    /// Also write a JUnit XML report here.
-    #[arg(long, global = true)]
-    junit: Option<PathBuf>,
-    /// Give up on any single answer after this long.
-    #[arg(long, default_value_t = 5000, global = true)]
-    timeout_ms: u64,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Human,
-    Json,
-    Tap,
+    #[command(flatten)]
+    flags: RunnerFlags,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -39,6 +25,17 @@ enum Suite {
     AppCredential(AppCredential),
     /// Send a webhook endpoint valid and tampered Cal.com deliveries.
     WebhookConsumer(WebhookConsumer),
+    /// Ask a partner's push client to push, and judge the push by Cal.com's rules.
+    CredentialPusher(Target),
+    /// Ask a v2 subscription client to subscribe, and judge what it created.
+    SubscriptionClient(Target),
+}
+
+#[derive(Debug, clap::Args)]
+struct Target {
+    /// The implementation's URL (the suite's contract is at the top of its file).
+    #[arg(long)]
+    url: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,16 +63,15 @@ struct CalcomSide {
 }
 
 impl CalcomSide {
-    fn config(&self) -> Config {
-        let mut config = Config::default();
-        config.set_profile(self.profile);
+    fn vars(&self) -> BTreeMap<String, String> {
+        let mut vars = BTreeMap::from([("profile".to_owned(), self.profile.name().to_owned())]);
         if let Some(secret) = &self.secret {
-            config.sync_secret = secret.clone();
+            vars.insert("secret".to_owned(), secret.clone());
         }
         if let Some(header_name) = &self.header_name {
-            config.header_name = header_name.clone();
+            vars.insert("header_name".to_owned(), header_name.clone());
         }
-        config
+        vars
     }
 }
 
@@ -127,71 +123,38 @@ struct AppCredential {
 
 impl CheckCommand {
     pub async fn run(self) -> anyhow::Result<u8> {
-        let timeout = Duration::from_millis(self.timeout_ms);
-        let report = match self.suite {
+        let (name, url, vars) = match self.suite {
             Suite::SyncEndpoint(suite) => {
-                let target = sync_endpoint::SyncEndpointTarget {
-                    url: suite.url,
-                    config: suite.calcom.config(),
-                    user_id: suite.user,
-                    app_slug: suite.app,
-                    legacy_app_slug: suite.also_legacy,
-                    timeout,
-                };
-                sync_endpoint::run(&target).await?
+                let mut vars = suite.calcom.vars();
+                vars.insert("user_id".to_owned(), suite.user.to_string());
+                vars.insert("app".to_owned(), suite.app);
+                if let Some(legacy) = suite.also_legacy {
+                    vars.insert("legacy_app".to_owned(), legacy);
+                }
+                ("sync-endpoint", suite.url, vars)
             }
             Suite::AppCredential(suite) => {
-                let mut config = suite.calcom.config();
+                let mut vars = suite.calcom.vars();
                 if let Some(key) = suite.encryption_key {
-                    config.encryption_key = key;
+                    vars.insert("encryption_key".to_owned(), key);
                 }
-                config.zod = if suite.zod == "v4" {
-                    ZodVersion::V4
-                } else {
-                    ZodVersion::V3
-                };
-                let target = app_credential::AppCredentialTarget {
-                    base_url: suite.url,
-                    config,
-                    user_id: suite.user,
-                    app_slug: suite.app,
-                    missing_user_id: suite.missing_user,
-                    timeout,
-                };
-                app_credential::run(&target).await?
+                vars.insert("zod".to_owned(), suite.zod);
+                vars.insert("user_id".to_owned(), suite.user.to_string());
+                vars.insert("app".to_owned(), suite.app);
+                vars.insert("missing_user_id".to_owned(), suite.missing_user.to_string());
+                let url = suite.url.trim_end_matches('/').to_owned();
+                ("app-credential", url, vars)
             }
-            Suite::WebhookConsumer(suite) => {
-                let target = webhook_consumer::WebhookConsumerTarget {
-                    url: suite.url,
-                    secret: suite.secret,
-                    timeout,
-                };
-                webhook_consumer::run(&target).await?
+            Suite::WebhookConsumer(suite) => (
+                "webhook-consumer",
+                suite.url,
+                BTreeMap::from([("secret".to_owned(), suite.secret)]),
+            ),
+            Suite::CredentialPusher(target) => ("credential-pusher", target.url, BTreeMap::new()),
+            Suite::SubscriptionClient(target) => {
+                ("subscription-client", target.url, BTreeMap::new())
             }
         };
-        print(&report, self.format)?;
-        if let Some(path) = self.junit {
-            std::fs::write(&path, report.junit()).map_err(|error| {
-                anyhow::anyhow!(
-                    "cannot write the JUnit report to {}: {error}",
-                    path.display()
-                )
-            })?;
-        }
-        Ok(if report.failed() == 0 {
-            super::EXIT_OK
-        } else {
-            super::EXIT_CHECK_FAILED
-        })
+        self.flags.execute(&[], Some(name), Some(url), vars).await
     }
-}
-
-fn print(report: &Report, format: Format) -> anyhow::Result<()> {
-    let text = match format {
-        Format::Human => report.human(),
-        Format::Json => format!("{:#}\n", report.json()),
-        Format::Tap => calsim::check::tap(std::slice::from_ref(report)),
-    };
-    std::io::stdout().write_all(text.as_bytes())?;
-    Ok(())
 }

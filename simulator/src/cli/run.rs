@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use calsim::check::{self, webhook_consumer, Report};
+use calsim::check::{self, Report};
 use calsim::scenario::{self, RunOptions};
 
 /// Run scenario files against your implementation.
@@ -14,48 +14,57 @@ use calsim::scenario::{self, RunOptions};
 pub struct RunCommand {
     /// Scenario files, or folders searched for `*.toml`.
     paths: Vec<PathBuf>,
-    /// A built-in suite instead of (or besides) files: webhook-consumer (needs --var
-    /// secret=...), credential-pusher, subscription-client; all need --target.
+    /// A built-in suite instead of (or besides) files; `calsim suites` lists them.
     #[arg(long)]
     suite: Option<String>,
     /// The implementation under test; scenarios read it as `{{target}}`.
     #[arg(long)]
     target: Option<String>,
+    #[command(flatten)]
+    flags: RunnerFlags,
+}
+
+/// What every run takes, `calsim run` and `calsim check` alike.
+#[derive(Debug, clap::Args)]
+pub struct RunnerFlags {
     /// A variable for every scenario, `NAME=VALUE` (repeatable); overrides `[vars]`.
-    #[arg(long = "var", value_name = "NAME=VALUE")]
+    #[arg(long = "var", value_name = "NAME=VALUE", global = true)]
     vars: Vec<String>,
     /// How many scenarios run at once.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, global = true)]
     jobs: usize,
     /// Only scenarios whose name or file contains this text, or `tag:NAME`.
-    #[arg(long)]
+    #[arg(long, global = true)]
     filter: Option<String>,
     /// Run shard K of N (`2/3`): every N-th scenario of the sorted list, from the K-th.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", global = true)]
     shard: Option<String>,
     /// What stdout carries: the human report, a JSON array of reports, or TAP 14.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
     format: Format,
     /// Also write a JUnit XML report here (written even when nothing could run).
-    #[arg(long)]
+    #[arg(long, global = true)]
     junit: Option<PathBuf>,
-    /// Give up on any single answer after this long.
-    #[arg(long, default_value_t = 5000)]
+    /// Give up on any single answer after this many milliseconds.
+    #[arg(long, default_value_t = 5000, global = true)]
     timeout_ms: u64,
-    /// Wait up to this many seconds for --target to accept connections first.
-    #[arg(long, value_name = "SECS")]
+    /// Wait up to this many seconds for the target to accept connections first.
+    #[arg(long, value_name = "SECS", global = true)]
     wait_for_target: Option<u64>,
     /// Write missing or differing snapshots as `.snap.new` files to review (never
     /// overwrites a `.snap`; accept them with `calsim snapshots accept`).
-    #[arg(long)]
+    #[arg(long, global = true)]
     update_snapshots: bool,
     /// The seed of property steps (a failure prints the one to reproduce it with).
-    #[arg(long)]
+    #[arg(long, global = true)]
     seed: Option<u64>,
     /// Append every exchange of each scenario's fake Cal.com to this file (JSON lines,
     /// secrets masked).
-    #[arg(long)]
+    #[arg(long, global = true)]
     record: Option<PathBuf>,
+    /// Never draw a progress bar (it is drawn only on a terminal, with --format human).
+    #[arg(long, global = true)]
+    no_progress: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -110,42 +119,54 @@ async fn wait_for(target: &str, seconds: u64) -> anyhow::Result<()> {
 
 impl RunCommand {
     pub async fn run(self) -> anyhow::Result<u8> {
-        let vars = parse_vars(&self.vars)?;
+        self.flags
+            .execute(
+                &self.paths,
+                self.suite.as_deref(),
+                self.target,
+                BTreeMap::new(),
+            )
+            .await
+    }
+}
+
+impl RunnerFlags {
+    /// Runs `paths` and the suite against `target`; `vars` come before `--var`.
+    pub async fn execute(
+        &self,
+        paths: &[PathBuf],
+        suite: Option<&str>,
+        target: Option<String>,
+        mut vars: BTreeMap<String, String>,
+    ) -> anyhow::Result<u8> {
+        vars.extend(parse_vars(&self.vars)?);
         let shard = self.shard.as_deref().map(parse_shard).transpose()?;
-        let write_junit = |reports: &[Report]| -> anyhow::Result<()> {
-            if let Some(path) = &self.junit {
-                std::fs::write(path, check::junit(reports, "calsim run")).map_err(|error| {
-                    anyhow::anyhow!(
-                        "cannot write the JUnit report to {}: {error}",
-                        path.display()
-                    )
-                })?;
-            }
-            Ok(())
-        };
-        if let (Some(target), Some(seconds)) = (&self.target, self.wait_for_target) {
+        if let (Some(target), Some(seconds)) = (&target, self.wait_for_target) {
             if let Err(error) = wait_for(target, seconds).await {
-                write_junit(&[])?;
+                self.write_junit(&[])?;
                 return Err(error);
             }
         }
-        let mut scenarios = match scenario::load(&self.paths) {
+        let mut scenarios = match scenario::load(paths) {
             Ok(scenarios) => scenarios,
             Err(error) => {
-                write_junit(&[])?;
+                self.write_junit(&[])?;
                 return Err(error.into());
             }
         };
-        if self.paths.is_empty() && self.suite.is_none() {
+        if paths.is_empty() && suite.is_none() {
             anyhow::bail!("nothing to run: pass scenario files or folders, or --suite NAME (see `calsim suites`)");
         }
-        let scenario_suite = self
-            .suite
-            .as_deref()
-            .and_then(calsim::scenario::built_in_suite);
-        if let Some(suite) = scenario_suite.clone() {
-            if self.target.is_none() {
-                anyhow::bail!("--suite {} needs --target URL", suite.id());
+        if let Some(name) = suite {
+            let Some(suite) = scenario::built_in_suite(name) else {
+                let known: Vec<&str> = scenario::BUILT_IN_SUITES
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect();
+                anyhow::bail!("unknown suite `{name}`; known: {}", known.join(", "));
+            };
+            if target.is_none() {
+                anyhow::bail!("--suite {name} needs --target URL");
             }
             scenarios.push(suite);
         }
@@ -155,7 +176,6 @@ impl RunCommand {
         if let Some((index, count)) = shard {
             scenarios = scenario::shard(scenarios, index, count);
         }
-        let timeout = Duration::from_millis(self.timeout_ms);
         let record = match &self.record {
             Some(path) => Some(std::sync::Arc::new(std::sync::Mutex::new(
                 std::fs::OpenOptions::new()
@@ -168,18 +188,27 @@ impl RunCommand {
             ))),
             None => None,
         };
+        let progress = self.progress_bar(scenarios.len());
         let options = RunOptions {
-            target: self.target.clone(),
-            vars: vars.clone(),
+            target,
+            vars,
             jobs: self.jobs,
-            timeout,
+            timeout: Duration::from_millis(self.timeout_ms),
             update_snapshots: self.update_snapshots,
             seed: self.seed,
             record,
+            progress: progress.clone().map(|bar| {
+                scenario::Progress(std::sync::Arc::new(move |report: &Report| {
+                    bar.inc(1);
+                    if report.failed() > 0 {
+                        bar.println(format!("FAIL {}", report.suite));
+                    }
+                }))
+            }),
         };
-        let mut reports = scenario::run(scenarios, &options).await;
-        if let (Some(suite), None) = (&self.suite, &scenario_suite) {
-            reports.push(run_suite(suite, self.target.as_deref(), &vars, timeout).await?);
+        let reports = scenario::run(scenarios, &options).await;
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
         }
         let text = match self.format {
             Format::Human => {
@@ -196,56 +225,49 @@ impl RunCommand {
             Format::Tap => check::tap(&reports),
         };
         std::io::stdout().write_all(text.as_bytes())?;
-        write_junit(&reports)?;
-        Ok(if reports.iter().all(|report| report.failed() == 0) {
+        self.write_junit(&reports)?;
+        for check in reports.iter().flat_map(|report| &report.checks) {
+            if check.errored() {
+                tracing::error!("{}", check.line());
+            }
+        }
+        Ok(if reports.iter().any(Report::errored) {
+            super::EXIT_ERROR
+        } else if reports.iter().all(|report| report.failed() == 0) {
             super::EXIT_OK
         } else {
             super::EXIT_CHECK_FAILED
         })
     }
-}
 
-/// The built-in suites `--suite` runs.
-pub const SUITES: [(&str, &str); 1] = [(
-    "webhook-consumer",
-    "valid deliveries of every trigger, tampered ones, raw bytes, form bodies (--target URL --var secret=S)",
-)];
-
-async fn run_suite(
-    name: &str,
-    target: Option<&str>,
-    vars: &BTreeMap<String, String>,
-    timeout: Duration,
-) -> anyhow::Result<Report> {
-    let target = target.ok_or_else(|| anyhow::anyhow!("--suite {name} needs --target URL"))?;
-    match name {
-        "webhook-consumer" => {
-            let secret = vars.get("secret").ok_or_else(|| {
+    fn write_junit(&self, reports: &[Report]) -> anyhow::Result<()> {
+        if let Some(path) = &self.junit {
+            std::fs::write(path, check::junit(reports, "calsim run")).map_err(|error| {
                 anyhow::anyhow!(
-                    "--suite webhook-consumer needs --var secret=<the subscription secret>"
+                    "cannot write the JUnit report to {}: {error}",
+                    path.display()
                 )
             })?;
-            Ok(
-                webhook_consumer::run(&webhook_consumer::WebhookConsumerTarget {
-                    url: target.to_owned(),
-                    secret: secret.clone(),
-                    timeout,
-                })
-                .await?,
-            )
         }
-        other => {
-            let mut known: Vec<&str> = SUITES.iter().map(|(name, _)| *name).collect();
-            known.extend(
-                calsim::scenario::BUILT_IN_SUITES
-                    .iter()
-                    .map(|(name, _)| *name),
-            );
-            anyhow::bail!(
-                "unknown suite `{other}`; known: {} (app-credential and sync-endpoint run with `calsim check`)",
-                known.join(", ")
-            )
+        Ok(())
+    }
+
+    /// A bar on stderr when it is a terminal and stdout carries the human report; plain
+    /// output (CI logs, JSON, TAP) gets none.
+    fn progress_bar(&self, total: usize) -> Option<indicatif::ProgressBar> {
+        use std::io::IsTerminal;
+        if self.no_progress
+            || !matches!(self.format, Format::Human)
+            || !std::io::stderr().is_terminal()
+        {
+            return None;
         }
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} scenarios {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
     }
 }
 
@@ -290,19 +312,20 @@ pub struct SuitesCommand {}
 impl SuitesCommand {
     pub fn run(self) -> anyhow::Result<u8> {
         let mut text = String::new();
-        for (name, about) in SUITES {
-            text.push_str(&format!("{name:20} {about}\n"));
-        }
-        for (name, _) in calsim::scenario::BUILT_IN_SUITES {
-            if let Some(suite) = calsim::scenario::built_in_suite(name) {
+        for (name, _) in scenario::BUILT_IN_SUITES {
+            if let Some(suite) = scenario::built_in_suite(name) {
+                let needs: String = suite
+                    .file
+                    .required_vars
+                    .iter()
+                    .map(|var| format!(" --var {var}=..."))
+                    .collect();
                 text.push_str(&format!(
-                    "{name:20} {} (scenarios/suites/{name}.toml, --target URL)\n",
-                    suite.file.name
+                    "{name:20} {}\n{:20} calsim run --suite {name} --target URL{needs}  (scenarios/suites/{name}.toml)\n",
+                    suite.file.name, ""
                 ));
             }
         }
-        text.push_str("app-credential       run with `calsim check app-credential --url U`\n");
-        text.push_str("sync-endpoint        run with `calsim check sync-endpoint --url U`\n");
         std::io::stdout().write_all(text.as_bytes())?;
         Ok(super::EXIT_OK)
     }

@@ -64,7 +64,7 @@ pub fn mask_query(url: &str) -> String {
 }
 
 /// Whether a JSON field name holds a secret (`access_token`, `client_secret`, ...).
-fn is_secret_name(name: &str) -> bool {
+pub fn is_secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     ["token", "secret", "password", "apikey", "api_key"]
         .iter()

@@ -29,6 +29,7 @@ pub mod model;
 pub mod property;
 pub mod snapshot;
 pub mod step;
+pub mod suites;
 pub mod vars;
 
 use std::collections::BTreeMap;
@@ -40,7 +41,9 @@ use crate::calcom::simulator::Simulator;
 use crate::check::{Check, Report};
 use crate::config::Config;
 use crate::protocol::error::Error;
-use model::{ScenarioFile, Step};
+use crate::protocol::payload;
+use crate::protocol::trigger::TriggerEvent;
+use model::{ScenarioFile, Severity, Step};
 use vars::Vars;
 
 /// A parsed scenario and where it came from.
@@ -50,6 +53,8 @@ pub struct Scenario {
     pub origin: String,
     /// Its content.
     pub file: ScenarioFile,
+    /// One of calsim's built-in suites (reports name it by its suite name).
+    pub built_in: bool,
 }
 
 impl Scenario {
@@ -70,6 +75,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
     })?;
     for (index, step) in file.steps.iter().enumerate() {
         let actions = [
+            step.judge_previous,
             step.request.is_some(),
             step.deliver.is_some(),
             step.pull.is_some(),
@@ -83,7 +89,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
             return Err(Error::Config {
                 origin: origin.to_owned(),
                 problem: format!(
-                    "step {} ({}) has {actions} actions; give exactly one of request, deliver, pull, push, journal",
+                    "step {} ({}) has {actions} actions; give exactly one of request, deliver, pull, push, journal, judge_previous",
                     index + 1,
                     step.name.as_deref().unwrap_or("unnamed")
                 ),
@@ -93,12 +99,25 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
     Ok(Scenario {
         origin: origin.to_owned(),
         file,
+        built_in: false,
     })
 }
 
 /// The built-in suites written as scenario files (`scenarios/suites/`), embedded in the
 /// binary: `(name, text)`.
-pub const BUILT_IN_SUITES: [(&str, &str); 2] = [
+pub const BUILT_IN_SUITES: [(&str, &str); 5] = [
+    (
+        "app-credential",
+        include_str!("../../../scenarios/suites/app-credential.toml"),
+    ),
+    (
+        "sync-endpoint",
+        include_str!("../../../scenarios/suites/sync-endpoint.toml"),
+    ),
+    (
+        "webhook-consumer",
+        include_str!("../../../scenarios/suites/webhook-consumer.toml"),
+    ),
     (
         "credential-pusher",
         include_str!("../../../scenarios/suites/credential-pusher.toml"),
@@ -115,6 +134,10 @@ pub fn built_in_suite(name: &str) -> Option<Scenario> {
         .iter()
         .find(|(known, _)| *known == name)
         .and_then(|(name, text)| parse(text, &format!("{name}.toml")).ok())
+        .map(|scenario| Scenario {
+            built_in: true,
+            ..scenario
+        })
 }
 
 /// Reads scenario files: each path is a `.toml` file or a folder searched recursively,
@@ -184,6 +207,18 @@ pub struct RunOptions {
     /// Append every exchange of each scenario's fake Cal.com here, one JSON line each
     /// (`{"scenario": ..., "entry": <journal entry>}`, secrets masked).
     pub record: Option<Arc<std::sync::Mutex<std::fs::File>>>,
+    /// Called with each scenario's report as soon as it finishes (a progress bar).
+    pub progress: Option<Progress>,
+}
+
+/// A callback told of each finished scenario.
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(&Report) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Progress")
+    }
 }
 
 impl Default for RunOptions {
@@ -196,6 +231,7 @@ impl Default for RunOptions {
             update_snapshots: false,
             seed: None,
             record: None,
+            progress: None,
         }
     }
 }
@@ -238,7 +274,11 @@ pub async fn run(scenarios: Vec<Scenario>, options: &RunOptions) -> Vec<Report> 
         let options = options.clone();
         tasks.push(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
-            run_one(&scenario, &options).await
+            let report = run_one(&scenario, &options).await;
+            if let Some(Progress(progress)) = &options.progress {
+                progress(&report);
+            }
+            report
         }));
     }
     let mut reports = Vec::with_capacity(tasks.len());
@@ -255,6 +295,11 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
     let id = scenario.id();
     let mut values = scenario.file.vars.clone();
     values.extend(options.vars.clone());
+    if let Some(target) = &options.target {
+        values
+            .entry("target".to_owned())
+            .or_insert_with(|| target.clone());
+    }
     let secrets: Vec<String> = values
         .iter()
         .filter(|(name, _)| {
@@ -268,7 +313,11 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
     let report = |checks| {
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         Report {
-            suite: format!("scenario {id}"),
+            suite: if scenario.built_in {
+                id.clone()
+            } else {
+                format!("scenario {id}")
+            },
             target: options
                 .target
                 .clone()
@@ -278,81 +327,254 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
         }
         .scrubbed(&secrets)
     };
-    let simulator = Simulator::builder()
-        .config(Config {
-            port: 0,
-            auto_refresh: None,
-            scheduler_tick: None,
-            ..Config::default()
-        })
-        .start()
-        .await;
-    let simulator = match simulator {
+    let missing: Vec<&String> = scenario
+        .file
+        .required_vars
+        .iter()
+        .filter(|name| !values.contains_key(*name))
+        .collect();
+    if !missing.is_empty() {
+        let flags: Vec<String> = missing
+            .iter()
+            .map(|name| format!("--var {name}=VALUE"))
+            .collect();
+        return report(vec![Check::error(
+            format!("{id}/setup"),
+            "the scenario's variables are given",
+            format!("missing {}; pass {}", join(&missing), flags.join(" ")),
+        )]);
+    }
+    let config = match calcom_config(&scenario.file.calcom, &Vars::new(values.clone())) {
+        Ok(config) => config,
+        Err(problem) => {
+            return report(vec![Check::error(
+                format!("{id}/setup"),
+                "set up the scenario's fake Cal.com ([calcom])",
+                problem,
+            )])
+        }
+    };
+    values.insert(
+        "calcom.push_header".to_owned(),
+        config.push_header_name().to_owned(),
+    );
+    values.insert(
+        "calcom.pull_header".to_owned(),
+        config.pull_header_name().unwrap_or_default().to_owned(),
+    );
+    let simulator = match Simulator::builder().config(config).start().await {
         Ok(simulator) => simulator,
         Err(error) => {
-            return report(vec![Check::fail(
+            return report(vec![Check::error(
                 format!("{id}/setup"),
                 "start the scenario's fake Cal.com",
-                error.to_string(),
-                "a loopback port",
-                "free a port on 127.0.0.1",
+                format!("{error}; free a port on 127.0.0.1"),
             )])
         }
     };
     values.insert("calcom.url".to_owned(), simulator.url());
-    if let Some(target) = &options.target {
-        values
-            .entry("target".to_owned())
-            .or_insert_with(|| target.clone());
+    let known = Vars::new(values.clone());
+    for value in values.values_mut() {
+        if value.contains("{{") {
+            if let Ok(filled) = known.fill(value) {
+                *value = filled;
+            }
+        }
     }
-    let mut vars = Vars::new(values);
-    let mut checks = Vec::with_capacity(scenario.file.steps.len());
-    let mut failed = false;
+    let mut runner = Runner {
+        id: &id,
+        options,
+        simulator: &simulator,
+        vars: Vars::new(values),
+        checks: Vec::with_capacity(scenario.file.steps.len()),
+        previous: None,
+        stopped: false,
+        answered: false,
+        continue_on_failure: scenario.file.continue_on_failure,
+        origin: &scenario.origin,
+    };
     for (index, step) in scenario.file.steps.iter().enumerate() {
-        let name = step_name(step, index);
-        let check_id = format!("{id}/{}", slug(&name));
-        if failed {
-            checks.push(Check::warn(
-                check_id,
-                name,
-                "not run: an earlier step failed",
-            ));
-            continue;
+        if step.each_trigger {
+            for trigger in TriggerEvent::ALL.iter().copied() {
+                if payload::built_in(trigger).is_none() {
+                    continue;
+                }
+                runner.vars.set("trigger", trigger.as_str().to_owned());
+                runner.vars.set(
+                    "trigger.slug",
+                    trigger.as_str().to_ascii_lowercase().replace('_', "-"),
+                );
+                runner.step(step, index).await;
+            }
+        } else {
+            runner.step(step, index).await;
+        }
+    }
+    let checks = std::mem::take(&mut runner.checks);
+    if let Some(file) = &options.record {
+        record(file, &id, &simulator);
+    }
+    report(checks)
+}
+
+fn join(names: &[&String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The scenario's fake Cal.com: calsim's defaults, no background timers (scenarios drive
+/// time themselves), `[calcom]` applied.
+fn calcom_config(setup: &model::CalcomSetup, vars: &Vars) -> Result<Config, String> {
+    let mut config = Config {
+        port: 0,
+        auto_refresh: None,
+        scheduler_tick: None,
+        ..Config::default()
+    };
+    let fill = |value: &Option<String>| value.as_deref().map(|text| vars.fill(text)).transpose();
+    if let Some(profile) = fill(&setup.profile)? {
+        let profile: crate::protocol::profile::Profile =
+            profile.parse().map_err(|error| format!("{error}"))?;
+        config.set_profile(profile);
+    }
+    if let Some(zod) = fill(&setup.zod)? {
+        config.zod = match zod.as_str() {
+            "v3" => crate::protocol::zod::ZodVersion::V3,
+            "v4" => crate::protocol::zod::ZodVersion::V4,
+            other => return Err(format!("zod `{other}`: use `v3` or `v4`")),
+        };
+    }
+    if let Some(secret) = fill(&setup.secret)? {
+        config.sync_secret = secret;
+    }
+    if let Some(key) = fill(&setup.encryption_key)? {
+        config.encryption_key = key;
+    }
+    if let Some(header_name) = fill(&setup.header_name)? {
+        config.header_name = header_name;
+    }
+    Ok(config)
+}
+
+/// One scenario's run: its variables, the checks so far, the last answer.
+struct Runner<'a> {
+    id: &'a str,
+    origin: &'a str,
+    options: &'a RunOptions,
+    simulator: &'a Simulator,
+    vars: Vars,
+    checks: Vec<Check>,
+    previous: Option<step::Answer>,
+    /// A step failed and the scenario does not continue.
+    stopped: bool,
+    /// Some checked (not setup) step got an answer, so a refused connection later is a
+    /// failure, not "could not run".
+    answered: bool,
+    continue_on_failure: bool,
+}
+
+impl Runner<'_> {
+    async fn step(&mut self, step: &Step, index: usize) {
+        if let Some(condition) = &step.when {
+            match self.vars.fill(condition) {
+                Ok(value) if value.is_empty() || value == "false" => return,
+                Ok(_) => {}
+                Err(problem) => {
+                    self.checks.push(Check::error(
+                        format!("{}/{}", self.id, slug(&step_name(step, index))),
+                        step_name(step, index),
+                        format!("`when`: {problem}"),
+                    ));
+                    return;
+                }
+            }
+        }
+        let name = self
+            .vars
+            .fill(&step_name(step, index))
+            .unwrap_or_else(|_| step_name(step, index));
+        let local_id = match &step.id {
+            Some(id) => self.vars.fill(id).unwrap_or_else(|_| id.clone()),
+            None => slug(&name),
+        };
+        let check_id = format!("{}/{local_id}", self.id);
+        if self.stopped {
+            if !step.setup {
+                self.checks.push(Check::warn(
+                    check_id,
+                    name,
+                    "not run: an earlier step failed",
+                ));
+            }
+            return;
         }
         let (outcome, default_fix) = match &step.property {
             Some(property) => {
-                let seed = options.seed.unwrap_or_else(rand::random);
+                let seed = self.options.seed.unwrap_or_else(rand::random);
                 (
-                    property::run(step, property, &vars, &simulator, options.timeout, seed).await,
+                    property::run(
+                        step,
+                        property,
+                        &self.vars,
+                        self.simulator,
+                        self.options.timeout,
+                        seed,
+                    )
+                    .await
+                    .map(|()| Vec::new()),
                     "make the implementation hold the step's `expect` for every input; the minimal failing input is above",
                 )
             }
             None => (
-                step::run(step, &mut vars, &simulator, options.timeout)
-                    .await
-                    .and_then(|answer| match &step.snapshot {
-                        Some(snapshot) => snapshot::compare(
-                            &scenario.origin,
-                            snapshot,
-                            &name,
-                            &snapshot::content(&answer.body, &step.redact),
-                            options.update_snapshots,
-                        )
-                        .map_err(|problem| step::Failure {
-                            found: problem,
-                            expected: "the reviewed snapshot".to_owned(),
-                        }),
-                        None => Ok(()),
-                    }),
+                self.plain(step, &name).await,
                 "make the implementation answer as the step expects (the scenario's `expect`)",
             ),
         };
         match outcome {
-            Ok(()) => checks.push(Check::pass(check_id, name)),
+            Ok(_) if step.setup => {}
+            Ok(notes) if notes.is_empty() => {
+                self.answered = true;
+                self.checks.push(Check::pass(check_id, name));
+            }
+            Ok(notes) => {
+                self.answered = true;
+                self.checks
+                    .push(Check::warn(check_id, name, notes.join("; ")));
+            }
+            Err(failure) if failure.unreachable && !self.answered => {
+                self.stopped = true;
+                self.checks.push(Check::error(
+                    check_id,
+                    name,
+                    format!(
+                        "{}; start the implementation (or pass --wait-for-target SECS) and run again",
+                        failure.found
+                    ),
+                ));
+            }
             Err(failure) => {
-                failed = true;
-                let fix = step.fix.clone().unwrap_or_else(|| default_fix.to_owned());
-                checks.push(Check::fail(
+                self.answered |= failure.answered && !step.setup;
+                let fix = failure
+                    .fix
+                    .or_else(|| {
+                        step.fix
+                            .as_ref()
+                            .map(|fix| self.vars.fill(fix).unwrap_or_else(|_| fix.clone()))
+                    })
+                    .unwrap_or_else(|| default_fix.to_owned());
+                if step.severity == Some(Severity::Warn) && failure.answered {
+                    self.checks.push(Check::warn(
+                        check_id,
+                        name,
+                        format!("{}: {fix}", failure.found),
+                    ));
+                    return;
+                }
+                self.stopped = !self.continue_on_failure;
+                self.checks.push(Check::fail(
                     check_id,
                     name,
                     failure.found,
@@ -362,10 +584,38 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
             }
         }
     }
-    if let Some(file) = &options.record {
-        record(file, &id, &simulator);
+
+    /// A step run once: its answer, then its snapshot; the notes of a passing step.
+    async fn plain(&mut self, step: &Step, name: &str) -> Result<Vec<String>, step::Failure> {
+        let answer = step::run(
+            step,
+            &mut self.vars,
+            self.simulator,
+            self.options.timeout,
+            self.previous.as_ref(),
+        )
+        .await;
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(mut failure) => {
+                self.previous = failure.answer.take().map(|answer| *answer);
+                return Err(failure);
+            }
+        };
+        if let Some(snapshot) = &step.snapshot {
+            snapshot::compare(
+                self.origin,
+                snapshot,
+                name,
+                &snapshot::content(&answer.body, &step.redact),
+                self.options.update_snapshots,
+            )
+            .map_err(|problem| step::Failure::new(problem, "the reviewed snapshot"))?;
+        }
+        let notes = answer.notes.clone();
+        self.previous = Some(answer);
+        Ok(notes)
     }
-    report(checks)
 }
 
 fn record(file: &std::sync::Mutex<std::fs::File>, id: &str, simulator: &Simulator) {
@@ -396,7 +646,9 @@ fn step_name(step: &Step, index: usize) -> String {
     if let Some(name) = &step.name {
         return name.clone();
     }
-    let action = if step.request.is_some() {
+    let action = if step.judge_previous {
+        "previous answer"
+    } else if step.request.is_some() {
         "request"
     } else if step.deliver.is_some() {
         "deliver"

@@ -20,6 +20,17 @@ pub struct ScenarioFile {
     /// Variables the steps use as `{{name}}` (`--var NAME=VALUE` overrides them).
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// Variables the user must give with `--var NAME=VALUE` (the run stops with a clear
+    /// error otherwise).
+    #[serde(default)]
+    pub required_vars: Vec<String>,
+    /// How the scenario's fake Cal.com is set up (default: calsim's defaults).
+    #[serde(default)]
+    pub calcom: CalcomSetup,
+    /// Run every step even after one failed (conformance suites, whose checks are
+    /// independent); by default a failure skips the rest.
+    #[serde(default)]
+    pub continue_on_failure: bool,
     /// The steps, run in order; a failed expectation stops the scenario.
     pub steps: Vec<Step>,
 }
@@ -40,12 +51,47 @@ pub enum Role {
     SubscriptionClient,
 }
 
+/// The scenario's fake Cal.com: each value may use `{{vars}}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalcomSetup {
+    /// The Cal.com generation (`current`, ...).
+    pub profile: Option<String>,
+    /// zod major of 400 issue objects: `v3` or `v4`.
+    pub zod: Option<String>,
+    /// The shared credential-sync secret.
+    pub secret: Option<String>,
+    /// The 32-character `CALCOM_APP_CREDENTIAL_ENCRYPTION_KEY`.
+    pub encryption_key: Option<String>,
+    /// `CALCOM_CREDENTIAL_SYNC_HEADER_NAME`.
+    pub header_name: Option<String>,
+}
+
 /// One step: exactly one action, then optional expectations and captures.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// Shown in reports (default: the action and its index).
     pub name: Option<String>,
+    /// The check id in reports, `<scenario>/<id>` (default: the name as a slug).
+    pub id: Option<String>,
+    /// Run only when this fills to a non-empty value other than `false`, e.g.
+    /// `when = "{{legacy_app}}"`; otherwise the step is left out of the report.
+    pub when: Option<String>,
+    /// Repeat the step once per trigger that has example data, with `{{trigger}}` and
+    /// `{{trigger.slug}}` (`booking-created`) set; each repeat is its own check.
+    #[serde(default)]
+    pub each_trigger: bool,
+    /// Judge the previous step's answer again instead of acting (several checks of one
+    /// exchange).
+    #[serde(default)]
+    pub judge_previous: bool,
+    /// `fail` (default) or `warn`: an unmet expectation of a `warn` step is reported as a
+    /// warning, never a failure (no answer at all still fails).
+    pub severity: Option<Severity>,
+    /// A preparation step: left out of the report unless it fails.
+    #[serde(default)]
+    pub setup: bool,
     /// Call an HTTP endpoint (the implementation, or `{{calcom.url}}`).
     pub request: Option<RequestStep>,
     /// Act as Cal.com: a signed webhook delivery of a trigger.
@@ -72,6 +118,21 @@ pub struct Step {
     pub redact: Vec<String>,
     /// The fix to print when this step fails (default: a generic one).
     pub fix: Option<String>,
+    /// For a signed delivery expected to succeed: the fix when the consumer refuses it
+    /// with 401 or 403 (default: how to verify Cal.com's signature), so a signature
+    /// failure is never reported as a trigger-handling one.
+    pub fix_if_refused: Option<String>,
+}
+
+/// How much an unmet expectation weighs.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Fails the check (and the run).
+    #[default]
+    Fail,
+    /// Reported as a warning.
+    Warn,
 }
 
 /// A property step: the step's action and expectations must hold for every generated
@@ -119,6 +180,21 @@ pub struct DeliverStep {
     pub template: Option<String>,
     /// `createdAt` (default: now).
     pub created_at: Option<String>,
+    /// A raw body sent instead of one built from `trigger` and `data` (signed as is).
+    pub body: Option<String>,
+    /// The raw body's type: `json` (default) or `form`.
+    pub content_type: Option<String>,
+    /// Fields put first in `payload` before signing (to test tolerance of new fields).
+    pub add_fields: Option<toml::Value>,
+    /// Sign with this secret instead of the subscription's (a wrong signature).
+    pub sign_with: Option<String>,
+    /// Send this literal `x-cal-signature-256` value instead of the computed one.
+    pub signature: Option<String>,
+    /// Send no `x-cal-signature-256` header.
+    #[serde(default)]
+    pub unsigned: bool,
+    /// `[FROM, TO]`: replace the first FROM in the body *after* signing (tampering).
+    pub alter: Option<[String; 2]>,
 }
 
 /// A pull to a sync endpoint, judged as Cal.com judges the reply.
@@ -129,12 +205,15 @@ pub struct PullStep {
     pub url: String,
     /// The app slug sent (default `google-calendar`).
     pub app: Option<String>,
-    /// The Cal.com user id sent (default 1).
-    pub user_id: Option<i64>,
+    /// The Cal.com user id sent (default 1): an integer, or text such as `"{{user_id}}"`.
+    pub user_id: Option<toml::Value>,
     /// The shared secret (default: calsim's).
     pub secret: Option<String>,
-    /// The Cal.com generation (default `current`).
+    /// The Cal.com generation (default: the scenario's `[calcom]` profile).
     pub profile: Option<String>,
+    /// Send the pull without the secret header.
+    #[serde(default)]
+    pub omit_secret: bool,
 }
 
 /// A credential push as a partner sends it.
@@ -197,4 +276,18 @@ pub struct Expect {
     pub body_matches: Option<String>,
     /// For a pull: whether Cal.com takes the token.
     pub accepted: Option<bool>,
+    /// The body's JSON type: `object`, `array`, `string`, `number`, `boolean` or `null`.
+    pub json_type: Option<String>,
+    /// JSON paths that must not hold a value (a body that is not JSON holds none).
+    #[serde(default)]
+    pub absent: Vec<String>,
+    /// Send the same request (method, path, headers, body) to the scenario's fake
+    /// Cal.com and expect the same status and body bytes; a different content-type is
+    /// a warning. The fix names the rule Cal.com applied.
+    #[serde(default)]
+    pub same_as_calcom: bool,
+    /// Words that may stand for each other in that comparison, e.g.
+    /// `["created", "updated"]` when the target may already hold the record.
+    #[serde(default)]
+    pub interchangeable: Vec<String>,
 }

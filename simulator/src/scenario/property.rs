@@ -134,10 +134,7 @@ pub async fn run(
     let kinds: Vec<String> = property.generate.values().cloned().collect();
     for kind in &kinds {
         if let Err(problem) = strategy(kind) {
-            return Err(Failure {
-                found: problem,
-                expected: "a step calsim can run".to_owned(),
-            });
+            return Err(Failure::new(problem, "a step calsim can run"));
         }
     }
     let cases = property.cases.unwrap_or(64);
@@ -152,7 +149,7 @@ pub async fn run(
                 for (name, value) in names.iter().zip(&values) {
                     case_vars.set(name, value.clone());
                 }
-                let result = step::run(step, &mut case_vars, simulator, timeout).await;
+                let result = step::run(step, &mut case_vars, simulator, timeout, None).await;
                 let failed_now = result.is_err();
                 if let Err(failure) = result {
                     failures.push((values, failure));
@@ -168,10 +165,7 @@ pub async fn run(
                     .rev()
                     .find(|(tried, _)| *tried == values)
                     .map(|(_, failure)| failure)
-                    .unwrap_or(Failure {
-                        found: String::new(),
-                        expected: String::new(),
-                    });
+                    .unwrap_or_else(|| Failure::new(String::new(), String::new()));
                 let input: Vec<String> = names
                     .iter()
                     .zip(&values)
@@ -185,7 +179,7 @@ pub async fn run(
                         input.join(", "),
                         failure.found
                     ),
-                    expected: failure.expected,
+                    ..failure
                 });
             }
         }

@@ -34,6 +34,28 @@ pub struct Answer {
     pub accepted: Option<bool>,
     /// What was done, for reports (`POST http://... -> 201`).
     pub summary: String,
+    /// Things worth knowing that do not fail the step (reported as a warning).
+    pub notes: Vec<String>,
+    /// The request as sent, for `same_as_calcom`.
+    pub sent: Option<SentRequest>,
+    /// A delivery carrying Cal.com's correct signature (a 401/403 is then a signature
+    /// failure, not a trigger-handling one).
+    pub correctly_signed: bool,
+    /// Why no answer arrived, when none did.
+    pub problem: Option<String>,
+}
+
+/// A request as a step sent it.
+#[derive(Clone, Debug, Default)]
+pub struct SentRequest {
+    /// The method.
+    pub method: reqwest::Method,
+    /// The full URL.
+    pub url: String,
+    /// The headers, as given.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Option<String>,
 }
 
 /// Why a step failed: what was found, what was expected.
@@ -43,24 +65,74 @@ pub struct Failure {
     pub found: String,
     /// What the scenario expected.
     pub expected: String,
+    /// A fix that knows more than the step's own (the rule Cal.com applied).
+    pub fix: Option<String>,
+    /// Whether an answer arrived at all.
+    pub answered: bool,
+    /// Nothing listens at the address: calsim could not run the step.
+    pub unreachable: bool,
+    /// The answer that did not meet the expectations (later `judge_previous` steps judge
+    /// it too).
+    pub answer: Option<Box<Answer>>,
+}
+
+impl Failure {
+    /// An unmet expectation after an answer arrived.
+    pub fn new(found: impl Into<String>, expected: impl Into<String>) -> Self {
+        failure(found, expected)
+    }
 }
 
 fn failure(found: impl Into<String>, expected: impl Into<String>) -> Failure {
     Failure {
         found: found.into(),
         expected: expected.into(),
+        fix: None,
+        answered: true,
+        unreachable: false,
+        answer: None,
     }
 }
 
-/// Runs a step: its action, its expectations, its captures.
+/// How to verify Cal.com's signature: the fix whenever a correctly signed delivery is
+/// refused.
+pub const SIGNATURE_FIX: &str = "compute HMAC-SHA256 over the raw body bytes with the subscription secret, hex-encode it, and compare it with `x-cal-signature-256` in constant time; refuse with 401 when it is missing or different";
+
+/// Runs a step: its action (or, with `judge_previous`, the previous step's answer), its
+/// expectations, its captures.
 pub async fn run(
     step: &Step,
     vars: &mut Vars,
     simulator: &Simulator,
     timeout: Duration,
+    previous: Option<&Answer>,
 ) -> Result<Answer, Failure> {
-    let answer = act(step, vars, simulator, timeout).await?;
-    check(&step.expect, &answer, vars)?;
+    let mut answer = match (step.judge_previous, previous) {
+        (true, Some(previous)) => previous.clone(),
+        (true, None) => {
+            return Err(failure(
+                "no earlier step answered",
+                "a step before this `judge_previous` one",
+            ))
+        }
+        (false, _) => act(step, vars, simulator, timeout).await?,
+    };
+    let judged = match check(step, &answer, vars) {
+        Ok(()) if step.expect.same_as_calcom => {
+            same_as_calcom(&step.expect, &answer, simulator, timeout).await
+        }
+        Ok(()) => Ok(Vec::new()),
+        Err(failure) => Err(failure),
+    };
+    match judged {
+        Ok(notes) => answer.notes.extend(notes),
+        Err(failure) => {
+            return Err(Failure {
+                answer: Some(Box::new(answer)),
+                ..failure
+            })
+        }
+    }
     for (name, source) in &step.capture {
         let value = capture(source, &answer).ok_or_else(|| {
             failure(
@@ -87,7 +159,7 @@ async fn act(
         return send_delivery(deliver, vars, timeout).await.map_err(bad);
     }
     if let Some(pull) = &step.pull {
-        return send_pull(pull, vars, timeout).await.map_err(bad);
+        return send_pull(pull, vars, simulator, timeout).await.map_err(bad);
     }
     if let Some(push) = &step.push {
         return send_push(push, vars, timeout).await.map_err(bad);
@@ -115,8 +187,8 @@ async fn read(response: reqwest::Response, summary: String) -> Answer {
         status: Some(status),
         headers,
         body,
-        accepted: None,
         summary: format!("{summary} -> {status}"),
+        ..Answer::default()
     }
 }
 
@@ -138,30 +210,51 @@ async fn send_request(
     };
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|_| format!("`{method}` is not an HTTP method"))?;
-    let client = http_client::build(timeout);
-    let mut builder = client.request(method.clone(), &url);
+    let mut headers = Vec::with_capacity(request.headers.len() + 1);
     if request.json.is_some() {
-        builder = builder.header("content-type", "application/json");
+        headers.push(("content-type".to_owned(), "application/json".to_owned()));
     }
     for (name, value) in &request.headers {
-        builder = builder.header(name.as_str(), vars.fill(value)?);
+        headers.push((vars.fill(name)?, vars.fill(value)?));
     }
-    if let Some(body) = body {
-        builder = builder.body(body);
+    let sent = SentRequest {
+        method,
+        url,
+        headers,
+        body,
+    };
+    let summary = format!("{} {}", sent.method, sent.url);
+    let mut answer = match send(&sent, &http_client::build(timeout)).await? {
+        Ok(response) => read(response, summary).await,
+        Err(error) => no_answer(summary, &error, timeout),
+    };
+    answer.sent = Some(sent);
+    Ok(answer)
+}
+
+async fn send(
+    request: &SentRequest,
+    client: &reqwest::Client,
+) -> Result<Result<reqwest::Response, reqwest::Error>, String> {
+    let mut builder = client.request(request.method.clone(), &request.url);
+    for (name, value) in &request.headers {
+        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("`{name}` is not a header name"))?;
+        let value = reqwest::header::HeaderValue::from_str(value)
+            .map_err(|_| format!("the value of `{name}` is not a header value"))?;
+        builder = builder.header(name, value);
     }
-    let summary = format!("{method} {url}");
-    match builder.send().await {
-        Ok(response) => Ok(read(response, summary).await),
-        Err(error) => Ok(no_answer(summary, &error, timeout)),
+    if let Some(body) = &request.body {
+        builder = builder.body(body.clone());
     }
+    Ok(builder.send().await)
 }
 
 fn no_answer(summary: String, error: &reqwest::Error, timeout: Duration) -> Answer {
+    let problem = http_client::describe_error(error, timeout);
     Answer {
-        summary: format!(
-            "{summary}: no answer ({})",
-            http_client::describe_error(error, timeout)
-        ),
+        summary: format!("{summary}: no answer ({problem})"),
+        problem: Some(problem),
         ..Answer::default()
     }
 }
@@ -175,6 +268,71 @@ async fn send_delivery(
         .fill(&deliver.trigger)?
         .parse()
         .map_err(|error| format!("{error}"))?;
+    let (body, content_type) = match &deliver.body {
+        Some(body) => (
+            vars.fill(body)?,
+            match deliver.content_type.as_deref() {
+                None | Some("json") => template::JSON,
+                Some("form") => template::FORM,
+                Some(other) => {
+                    return Err(format!(
+                        "content_type `{other}`: use `json` or `form` (Cal.com sends nothing else)"
+                    ))
+                }
+            },
+        ),
+        None => built_body(deliver, trigger, vars)?,
+    };
+    let to = vars.fill(&deliver.to)?;
+    let fill = |text: &Option<String>| text.as_deref().map(|text| vars.fill(text)).transpose();
+    let secret = fill(&deliver.secret)?;
+    let sign_with = fill(&deliver.sign_with)?;
+    let literal = fill(&deliver.signature)?;
+    let mut outgoing = Outgoing::signed(
+        &to,
+        body,
+        content_type,
+        sign_with.as_deref().or(secret.as_deref()),
+        true,
+    );
+    if deliver.unsigned {
+        outgoing = outgoing.with_signature(None);
+    } else if let Some(literal) = &literal {
+        outgoing = outgoing.with_signature(Some(literal));
+    }
+    if let Some([from, to]) = &deliver.alter {
+        let altered =
+            String::from_utf8_lossy(&outgoing.body).replacen(&vars.fill(from)?, &vars.fill(to)?, 1);
+        outgoing.body = altered.into();
+    }
+    let correctly_signed = secret.is_some()
+        && sign_with.is_none()
+        && literal.is_none()
+        && !deliver.unsigned
+        && deliver.alter.is_none();
+    let client = http_client::build(timeout);
+    let summary = format!("{trigger} delivery to {to}");
+    let sent = client
+        .post(&outgoing.url)
+        .headers(outgoing.headers.clone())
+        .body(outgoing.body.clone())
+        .send()
+        .await;
+    let mut answer = match sent {
+        Ok(response) => read(response, summary).await,
+        Err(error) => no_answer(summary, &error, timeout),
+    };
+    answer.correctly_signed = correctly_signed;
+    Ok(answer)
+}
+
+/// The body Cal.com builds for the trigger: `data` (default: the example data), the
+/// added fields first, then the default body or the template's.
+fn built_body(
+    deliver: &DeliverStep,
+    trigger: TriggerEvent,
+    vars: &Vars,
+) -> Result<(String, &'static str), String> {
     let data = match &deliver.data {
         Some(data) => vars.fill_json(&toml_to_json(data))?,
         None if trigger == TriggerEvent::Ping => {
@@ -188,16 +346,24 @@ async fn send_delivery(
                 .map_err(|error| format!("example data: {error}"))?
         }
     };
-    let Value::Object(data) = data else {
+    let Value::Object(mut data) = data else {
         return Err(
             "`data` must be a table (the event data Cal.com sends as `payload`)".to_owned(),
         );
     };
+    if let Some(added) = &deliver.add_fields {
+        let Value::Object(added) = vars.fill_json(&toml_to_json(added))? else {
+            return Err("`add_fields` must be a table".to_owned());
+        };
+        let rest = std::mem::take(&mut data);
+        data = added;
+        data.extend(rest);
+    }
     let created_at = match &deliver.created_at {
         Some(at) => vars.fill(at)?,
         None => payload::iso_string(jiff::Timestamp::now()),
     };
-    let (body, content_type) = match &deliver.template {
+    Ok(match &deliver.template {
         Some(text) => {
             let rendered =
                 payload::build_templated_body(&vars.fill(text)?, trigger, &created_at, data)
@@ -208,30 +374,16 @@ async fn send_delivery(
             payload::build_body(trigger, &created_at, data),
             template::JSON,
         ),
-    };
-    let to = vars.fill(&deliver.to)?;
-    let secret = deliver
-        .secret
-        .as_deref()
-        .map(|secret| vars.fill(secret))
-        .transpose()?;
-    let outgoing = Outgoing::signed(&to, body, content_type, secret.as_deref(), true);
-    let client = http_client::build(timeout);
-    let summary = format!("{trigger} delivery to {to}");
-    let sent = client
-        .post(&outgoing.url)
-        .headers(outgoing.headers.clone())
-        .body(outgoing.body.clone())
-        .send()
-        .await;
-    match sent {
-        Ok(response) => Ok(read(response, summary).await),
-        Err(error) => Ok(no_answer(summary, &error, timeout)),
-    }
+    })
 }
 
-async fn send_pull(pull: &PullStep, vars: &mut Vars, timeout: Duration) -> Result<Answer, String> {
-    let mut config = Config::default();
+async fn send_pull(
+    pull: &PullStep,
+    vars: &mut Vars,
+    simulator: &Simulator,
+    timeout: Duration,
+) -> Result<Answer, String> {
+    let mut config = (*simulator.calcom().config()).clone();
     if let Some(profile) = &pull.profile {
         let profile: Profile = vars
             .fill(profile)?
@@ -247,7 +399,23 @@ async fn send_pull(pull: &PullStep, vars: &mut Vars, timeout: Duration) -> Resul
         Some(app) => vars.fill(app)?,
         None => "google-calendar".to_owned(),
     };
-    let request = PullRequest::new(&config, pull.user_id.unwrap_or(1), &app);
+    let user_id = match &pull.user_id {
+        Some(toml::Value::Integer(user_id)) => *user_id,
+        Some(toml::Value::String(text)) => {
+            let filled = vars.fill(text)?;
+            filled
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("user_id `{filled}` is not an integer"))?
+        }
+        Some(other) => return Err(format!("user_id {other} is not an integer")),
+        None => 1,
+    };
+    let mut request = PullRequest::new(&config, user_id, &app);
+    if pull.omit_secret {
+        let header = config.pull_header_name().unwrap_or_default().to_owned();
+        request.headers.retain(|(name, _)| *name != header);
+    }
     let client = http_client::node_fetch(timeout);
     let mut builder = client.post(&request.url).body(request.body.clone());
     for (name, value) in &request.headers {
@@ -259,7 +427,10 @@ async fn send_pull(pull: &PullStep, vars: &mut Vars, timeout: Duration) -> Resul
         Err(error) => return Ok(no_answer(summary, &error, timeout)),
     };
     let status = response.status().as_u16();
-    let bytes = response.bytes().await.unwrap_or_default();
+    let bytes = match response.bytes().await {
+        Ok(bytes) => bytes,
+        Err(error) => return Ok(no_answer(summary, &error, timeout)),
+    };
     let now = jiff::Timestamp::now().as_millisecond();
     let judgement = judge(
         &config,
@@ -275,10 +446,18 @@ async fn send_pull(pull: &PullStep, vars: &mut Vars, timeout: Duration) -> Resul
     };
     Ok(Answer {
         status: Some(status),
-        headers: Vec::new(),
         body: String::from_utf8_lossy(&bytes).into_owned(),
         accepted: Some(judgement.accepted),
-        summary: format!("{summary} -> {status} ({verdict})"),
+        summary: format!(
+            "{status} {} → {verdict}",
+            excerpt(&String::from_utf8_lossy(&bytes))
+        ),
+        notes: if judgement.accepted {
+            judgement.deviations
+        } else {
+            Vec::new()
+        },
+        ..Answer::default()
     })
 }
 
@@ -311,10 +490,9 @@ async fn send_push(push: &PushStep, vars: &mut Vars, timeout: Duration) -> Resul
     match push_client::push_credential(&options, None).await {
         Ok(outcome) => Ok(Answer {
             status: Some(outcome.status),
-            headers: Vec::new(),
             body: outcome.body,
-            accepted: None,
             summary: format!("{summary} -> {}", outcome.status),
+            ..Answer::default()
         }),
         Err(error) => Ok(Answer {
             summary: format!("{summary}: {error}"),
@@ -384,12 +562,11 @@ async fn wait_for_journal(
             return Ok(Answer {
                 status: last
                     .and_then(|entry| entry.response.as_ref().map(|response| response.status)),
-                headers: Vec::new(),
                 body: last
                     .map(|entry| String::from_utf8_lossy(&entry.request.body).into_owned())
                     .unwrap_or_default(),
-                accepted: None,
                 summary: format!("{} matching journal entries", matching.len()),
+                ..Answer::default()
             });
         }
         if Instant::now() >= deadline {
@@ -412,11 +589,36 @@ pub fn toml_to_json(value: &toml::Value) -> Value {
 }
 
 /// Judges an answer; the first unmet expectation fails the step.
-fn check(expect: &Expect, answer: &Answer, vars: &Vars) -> Result<(), Failure> {
+fn check(step: &Step, answer: &Answer, vars: &Vars) -> Result<(), Failure> {
+    let expect = &step.expect;
     let Some(status) = answer.status else {
-        return Err(failure(answer.summary.clone(), "an answer"));
+        let problem = answer.problem.clone().unwrap_or_default();
+        return Err(Failure {
+            fix: Some(
+                "answer every request within the timeout; Cal.com does not wait long and does not retry"
+                    .to_owned(),
+            ),
+            answered: false,
+            unreachable: problem.starts_with(http_client::CONNECTION_FAILED),
+            ..failure(answer.summary.clone(), "an answer")
+        });
     };
     let said = || format!("{status} {}", excerpt(&answer.body));
+    let wants_success =
+        expect.success == Some(true) || expect.status.is_some_and(|s| (200..300).contains(&s));
+    if answer.correctly_signed && wants_success && matches!(status, 401 | 403) {
+        return Err(Failure {
+            fix: Some(
+                step.fix_if_refused
+                    .clone()
+                    .unwrap_or_else(|| SIGNATURE_FIX.to_owned()),
+            ),
+            ..failure(
+                format!("{status}: a delivery correctly signed with the secret was refused"),
+                "a 2xx answer",
+            )
+        });
+    }
     if let Some(expected) = expect.status {
         if status != expected {
             return Err(failure(said(), format!("status {expected}")));
@@ -460,9 +662,9 @@ fn check(expect: &Expect, answer: &Answer, vars: &Vars) -> Result<(), Failure> {
                 return Err(failure(
                     format!(
                         "{path} = {}",
-                        found.map_or("(nothing)".to_owned(), Value::to_string)
+                        found.map_or("(nothing)".to_owned(), |found| shown(path, found))
                     ),
-                    format!("{path} = {expected}"),
+                    format!("{path} = {}", shown(path, &expected)),
                 ));
             }
         }
@@ -494,6 +696,28 @@ fn check(expect: &Expect, answer: &Answer, vars: &Vars) -> Result<(), Failure> {
             return Err(failure(said(), format!("a body matching /{pattern}/")));
         }
     }
+    if let Some(kind) = &expect.json_type {
+        let found = serde_json::from_str::<Value>(&answer.body)
+            .ok()
+            .map(|value| json_type(&value));
+        if found != Some(kind.as_str()) {
+            return Err(failure(said(), format!("a JSON {kind}")));
+        }
+    }
+    if let Ok(parsed) = serde_json::from_str::<Value>(&answer.body) {
+        for path in &expect.absent {
+            if let Some(found) = json_path(&parsed, path) {
+                return Err(failure(
+                    format!(
+                        "{said} (with {path} = {})",
+                        shown(path, found),
+                        said = said()
+                    ),
+                    format!("no {path}"),
+                ));
+            }
+        }
+    }
     if let Some(accepted) = expect.accepted {
         if answer.accepted != Some(accepted) {
             let wanted = if accepted {
@@ -505,6 +729,123 @@ fn check(expect: &Expect, answer: &Answer, vars: &Vars) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A value found at a JSON path, masked when the path's last name holds a secret
+/// (`$.access_token`), so reports never show a token in full.
+fn shown(path: &str, value: &Value) -> String {
+    let last = path
+        .rsplit(['.', '['])
+        .next()
+        .unwrap_or_default()
+        .trim_matches(|c| c == '"' || c == ']');
+    match value {
+        Value::String(text) if crate::protocol::redact::is_secret_name(last) => {
+            Value::String(crate::protocol::redact::mask(text)).to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Sends the request the step sent to the target to the scenario's fake Cal.com and
+/// compares status and body bytes; returns notes (a different content-type).
+async fn same_as_calcom(
+    expect: &Expect,
+    answer: &Answer,
+    simulator: &Simulator,
+    timeout: Duration,
+) -> Result<Vec<String>, Failure> {
+    let Some(sent) = &answer.sent else {
+        return Err(failure(
+            "`same_as_calcom` on a step that is not a `request`",
+            "a `request` step",
+        ));
+    };
+    let url = reqwest::Url::parse(&sent.url)
+        .map_err(|error| failure(format!("{}: {error}", sent.url), "a URL"))?;
+    let path = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let model = SentRequest {
+        url: format!("{}{path}", simulator.url()),
+        ..sent.clone()
+    };
+    let calcom = simulator.calcom();
+    let before = calcom
+        .journal
+        .entries(None)
+        .last()
+        .map_or(0, |entry| entry.id);
+    let response = send(&model, &http_client::build(timeout))
+        .await
+        .map_err(|problem| failure(problem, "a request calsim can send"))?
+        .map_err(|error| failure(format!("calsim's own answer: {error}"), "an answer"))?;
+    let expected = read(response, String::new()).await;
+    let expected_status = expected.status.unwrap_or_default();
+    let normalise = |text: &str| match expect.interchangeable.split_first() {
+        Some((first, rest)) => rest.iter().fold(text.to_owned(), |text, word| {
+            text.replace(word.as_str(), first)
+        }),
+        None => text.to_owned(),
+    };
+    if answer.status != Some(expected_status)
+        || normalise(&answer.body) != normalise(&expected.body)
+    {
+        let config = calcom.config();
+        let rule = calcom
+            .journal
+            .entries(None)
+            .into_iter()
+            .filter(|entry| entry.id > before)
+            .find_map(|entry| {
+                let step = entry.verdict.as_ref()?.get("step")?.clone();
+                serde_json::from_value::<crate::calcom::app_credential::Step>(step).ok()
+            })
+            .map(|step| step.fix(&config));
+        let described = |status: u16, body: &str| {
+            if body.is_empty() {
+                format!("{status} with an empty body")
+            } else {
+                format!("{status} {}", excerpt(body))
+            }
+        };
+        return Err(Failure {
+            fix: rule,
+            ..failure(
+                described(answer.status.unwrap_or_default(), &answer.body),
+                described(expected_status, &expected.body),
+            )
+        });
+    }
+    let content_type = |answer: &Answer| {
+        answer
+            .headers
+            .iter()
+            .find(|(name, _)| name == "content-type")
+            .map(|(_, value)| value.clone())
+    };
+    let (found, wanted) = (content_type(answer), content_type(&expected));
+    Ok(if found == wanted {
+        Vec::new()
+    } else {
+        vec![format!(
+            "content-type is {}; Cal.com sends {}",
+            found.as_deref().unwrap_or("none"),
+            wanted.as_deref().unwrap_or("none")
+        )]
+    })
 }
 
 /// `$`, `.name`, `[index]` and `["name"]` steps into a JSON value.

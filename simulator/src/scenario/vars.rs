@@ -1,5 +1,9 @@
 //! `{{name}}` variables: the scenario's `[vars]`, `--var` overrides, captures, and the
-//! built-ins `{{target}}`, `{{calcom.url}}` and `{{uuid}}` (a fresh one each time).
+//! built-ins `{{target}}`, `{{calcom.url}}` and `{{uuid}}` (a fresh one each time), and
+//! two helpers whose arguments are variable names or `"quoted text"`:
+//! `{{encrypt TEXT KEY IV}}` (Cal.com's `symmetricEncrypt`: AES-256-CBC,
+//! `<iv hex>:<ciphertext hex>`, the key's 32 characters as bytes, IV as 32 hex digits) and
+//! `{{json VALUE}}` (the value as a JSON string literal, quotes included).
 
 use std::collections::BTreeMap;
 
@@ -47,7 +51,9 @@ impl Vars {
                 return Err(format!("`{{{{` without `}}}}` in `{text}`"));
             };
             let name = after[..close].trim();
-            if name == "uuid" {
+            if name.contains(' ') {
+                out.push_str(&self.helper(name)?);
+            } else if name == "uuid" {
                 out.push_str(&crate::calcom::subscription::uuid_v4());
             } else {
                 match self.values.get(name) {
@@ -81,6 +87,52 @@ impl Vars {
         })
     }
 
+    /// `encrypt TEXT KEY IV` or `json VALUE`.
+    ///
+    /// ```
+    /// use calsim::scenario::vars::Vars;
+    /// let mut vars = Vars::default();
+    /// vars.set("key", "calsim-dev-key-0123456789abcdef!".into());
+    /// let keys = vars.fill(r#"{{encrypt "{}" key "00000000000000000000000000000000"}}"#).unwrap();
+    /// assert_eq!(keys, "00000000000000000000000000000000:35eca0aa790a989a3416b6b4b638ea4c");
+    /// assert_eq!(vars.fill(r#"{{json "a\"b"}}"#).unwrap(), r#""a\"b""#);
+    /// ```
+    fn helper(&self, call: &str) -> Result<String, String> {
+        let mut words = arguments(call)?.into_iter();
+        let helper = words.next().unwrap_or_default();
+        let args: Vec<String> = words
+            .map(|word| match word.strip_prefix('"') {
+                Some(literal) => Ok(literal.to_owned()),
+                None => self
+                    .values
+                    .get(&word)
+                    .cloned()
+                    .ok_or_else(|| self.unknown(&word)),
+            })
+            .collect::<Result<_, _>>()?;
+        match (helper.as_str(), args.as_slice()) {
+            ("encrypt", [text, key, iv]) => {
+                let key = crate::protocol::crypto::EncryptionKey::from_env_string(key)
+                    .map_err(|error| format!("{{{{encrypt}}}}: {error}"))?;
+                let iv: [u8; 16] = hex::decode(iv)
+                    .ok()
+                    .and_then(|bytes| bytes.try_into().ok())
+                    .ok_or_else(|| {
+                        format!("{{{{encrypt}}}}: the IV `{iv}` must be 32 hex digits")
+                    })?;
+                Ok(crate::protocol::crypto::symmetric_encrypt_with_iv(
+                    text, &key, iv,
+                ))
+            }
+            ("json", [value]) => Ok(serde_json::Value::String(value.clone()).to_string()),
+            ("encrypt", _) => Err("write {{encrypt TEXT KEY IV}}: three arguments".to_owned()),
+            ("json", _) => Err("write {{json VALUE}}: one argument".to_owned()),
+            (other, _) => Err(format!(
+                "unknown helper `{other}`; the helpers are `encrypt` and `json`"
+            )),
+        }
+    }
+
     fn unknown(&self, name: &str) -> String {
         let closest = self
             .values
@@ -95,6 +147,41 @@ impl Vars {
             ),
         }
     }
+}
+
+/// Splits a helper call into words; a `"quoted"` word keeps its spaces and `\"`, and is
+/// returned with its opening quote only, to tell it from a variable name.
+fn arguments(call: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut chars = call.chars().peekable();
+    while let Some(&next) = chars.peek() {
+        if next == ' ' {
+            chars.next();
+        } else if next == '"' {
+            chars.next();
+            let mut word = String::from('"');
+            loop {
+                match chars.next() {
+                    Some('\\') => word.extend(chars.next()),
+                    Some('"') => break,
+                    Some(other) => word.push(other),
+                    None => return Err(format!("unclosed quote in `{{{{{call}}}}}`")),
+                }
+            }
+            words.push(word);
+        } else {
+            let mut word = String::new();
+            while let Some(&next) = chars.peek() {
+                if next == ' ' {
+                    break;
+                }
+                word.push(next);
+                chars.next();
+            }
+            words.push(word);
+        }
+    }
+    Ok(words)
 }
 
 /// Edit distance, for "did you mean".
