@@ -71,7 +71,7 @@ impl Scenario {
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
     let file: ScenarioFile = toml::from_str(text).map_err(|error| Error::Config {
         origin: origin.to_owned(),
-        problem: error.to_string().trim_end().to_owned(),
+        problem: with_suggestion(error.to_string().trim_end()),
     })?;
     for (index, step) in file.steps.iter().enumerate() {
         let actions = [
@@ -101,6 +101,35 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
         file,
         built_in: false,
     })
+}
+
+/// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`".
+///
+/// ```
+/// # use calsim::scenario::parse;
+/// let error = parse("name = \"x\"\n[[steps]]\nreqest = { url = \"http://127.0.0.1:9\" }\n", "bad.toml").unwrap_err();
+/// let text = error.to_string();
+/// assert!(text.contains("line 3, column 1"), "{text}");
+/// assert!(text.ends_with("did you mean `request`?"), "{text}");
+/// ```
+fn with_suggestion(message: &str) -> String {
+    let Some((_, rest)) = message.split_once("unknown field `") else {
+        return message.to_owned();
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return message.to_owned();
+    };
+    let closest = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|known| (vars::distance(known, unknown), known))
+        .filter(|(distance, _)| *distance <= 3)
+        .min();
+    match closest {
+        Some((_, known)) => format!("{message}; did you mean `{known}`?"),
+        None => message.to_owned(),
+    }
 }
 
 /// The built-in suites written as scenario files (`scenarios/suites/`), embedded in the
