@@ -1001,3 +1001,172 @@ fn check_timeout_ms_bounds_every_request_and_tap_reports_it() {
     assert!(tap.contains("  fix: \""), "{tap}");
     drop(silent);
 }
+
+const CANCELLED: &str = r#"{"triggerEvent":"BOOKING_CANCELLED","createdAt":"2024-01-02T00:00:00.000Z","payload":{"uid":"u1","startTime":"2024-01-05T10:00:00Z"}}"#;
+
+fn recording_of_two_deliveries(name: &str) -> std::path::PathBuf {
+    let file = std::env::temp_dir().join(format!("calsim-cli-{name}-{}.jsonl", std::process::id()));
+    let created = r#"{"triggerEvent":"BOOKING_CREATED","createdAt":"2024-01-01T00:00:00.000Z","payload":{"uid":"u1","startTime":"2024-01-05T10:00:00Z"}}"#;
+    let lines: String = [created, CANCELLED]
+        .iter()
+        .map(|body| {
+            format!(
+                "{}\n",
+                serde_json::json!({"method": "POST", "url": "/hook", "headers": [["content-type", "application/json"]], "body": body})
+            )
+        })
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    file
+}
+
+#[test]
+fn replay_sends_a_recording_re_signed_and_exits_by_the_answers() {
+    let file = recording_of_two_deliveries("replay");
+    let before = std::fs::read(&file).unwrap();
+    let lenient = spawn_server(
+        "receive",
+        &["--secret", "new", "--accept-missing-connection-id"],
+        &[],
+    );
+    let nango = spawn_server("receive", &["--secret", "new"], &[]);
+
+    let accepted = calsim(
+        &[
+            "replay",
+            file.to_str().unwrap(),
+            "--to",
+            &format!("{}/hook", lenient.url),
+            "--secret",
+            "new",
+            "--shift-time",
+            "2030-01-01T00:00:00Z",
+        ],
+        None,
+    );
+    let refused = calsim(
+        &[
+            "replay",
+            file.to_str().unwrap(),
+            "--to",
+            &format!("{}/hook", nango.url),
+            "--secret",
+            "new",
+        ],
+        None,
+    );
+    let unsigned = calsim(
+        &[
+            "replay",
+            file.to_str().unwrap(),
+            "--to",
+            &format!("{}/hook", lenient.url),
+        ],
+        None,
+    );
+
+    assert_eq!(
+        accepted.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&accepted),
+        stderr(&accepted)
+    );
+    assert!(
+        stdout(&accepted).contains("#1 BOOKING_CREATED POST"),
+        "{}",
+        stdout(&accepted)
+    );
+    assert!(
+        stdout(&accepted).ends_with("2 sent, 2 accepted (2xx), 0 not\n"),
+        "{}",
+        stdout(&accepted)
+    );
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "Nango refuses deliveries without a connection id"
+    );
+    assert!(stdout(&refused).contains("-> 400"), "{}", stdout(&refused));
+    assert_eq!(
+        unsigned.status.code(),
+        Some(1),
+        "unsigned deliveries are refused with a secret set"
+    );
+    assert!(
+        stdout(&unsigned).contains("-> 401"),
+        "{}",
+        stdout(&unsigned)
+    );
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the recording is never modified"
+    );
+    std::fs::remove_file(file).unwrap();
+}
+
+#[test]
+fn replay_dry_run_shows_the_selection_and_sends_nothing() {
+    let file = recording_of_two_deliveries("dry-run");
+
+    let output = calsim(
+        &[
+            "replay",
+            file.to_str().unwrap(),
+            "--to",
+            "http://127.0.0.1:9/hook",
+            "--only",
+            "BOOKING_CANCELLED",
+            "--dry-run",
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "#2 BOOKING_CANCELLED POST http://127.0.0.1:9/hook ({} bytes)\ndry run: 1 requests, nothing sent\n",
+            CANCELLED.len()
+        )
+    );
+    std::fs::remove_file(file).unwrap();
+}
+
+#[test]
+fn journal_exports_har_from_a_running_serve() {
+    let served = serve(&[], &[]);
+    let har = std::env::temp_dir().join(format!("calsim-cli-{}.har", std::process::id()));
+    let (status, _) = post(
+        &format!("{}/api/webhook/app-credential", served.url),
+        &[("content-type", "application/json")],
+        "{}".to_owned(),
+    );
+    assert_eq!(status, 403);
+
+    let output = calsim(
+        &[
+            "journal",
+            "--from",
+            &served.url,
+            "--har",
+            har.to_str().unwrap(),
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!("wrote 1 entries to {}\n", har.display())
+    );
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
+    assert_eq!(document["log"]["entries"][0]["response"]["status"], 403);
+    assert_eq!(
+        document["log"]["entries"][0]["request"]["url"],
+        format!("{}/api/webhook/app-credential", served.url)
+    );
+    std::fs::remove_file(har).unwrap();
+}

@@ -71,6 +71,41 @@ async fn the_webhook_consumer_example_passes_against_calsim_receive() {
 }
 
 #[tokio::test]
+async fn the_replay_example_passes_against_calsim_receive_and_fails_a_consumer_that_refuses() {
+    let receiver = nango_receiver().await;
+
+    let report = run_example(
+        "replay-recording.toml",
+        format!("{}/webhook?nangoConnectionId=c1", receiver.url()),
+    )
+    .await;
+    let refused = run_example(
+        "replay-recording.toml",
+        answering(StatusCode::UNAUTHORIZED).await,
+    )
+    .await;
+
+    assert_eq!(report.failed(), 0, "{}", report.human());
+    let deliveries = receiver.state().deliveries();
+    assert_eq!(deliveries.len(), 2);
+    assert!(deliveries.iter().all(|delivery| delivery.signature == "valid"));
+    let bodies: Vec<serde_json::Value> = deliveries
+        .iter()
+        .map(|delivery| serde_json::from_str(delivery.body.as_deref().unwrap()).unwrap())
+        .collect();
+    assert_ne!(bodies[0]["payload"]["uid"], "f3Kd9PqL2mNx7RtY5vWz1a");
+    assert_eq!(bodies[1]["payload"]["rescheduleUid"], bodies[0]["payload"]["uid"]);
+    assert!(deliveries[0].body.as_deref().unwrap().contains(r#""price":12.50"#));
+    assert_eq!(
+        refused.failed_ids(),
+        ["replay-recording/a-recorded-booking-and-its-reschedule-are-accepted-re-signed-and-moved-to-now"],
+        "{}",
+        refused.human()
+    );
+    assert!(refused.human().contains("-> 401"), "{}", refused.human());
+}
+
+#[tokio::test]
 async fn a_consumer_that_accepts_everything_fails_exactly_the_forgery_step() {
     let report = run_example("webhook-consumer.toml", answering(StatusCode::OK).await).await;
 
@@ -385,6 +420,9 @@ fn the_schema_describes_every_key_the_examples_and_suites_use() {
     let suites = std::fs::read_dir(example("../suites")).unwrap();
     for path in std::fs::read_dir(example("")).unwrap().chain(suites) {
         let path = path.unwrap().path();
+        if path.extension().is_none_or(|extension| extension != "toml") {
+            continue;
+        }
         let file: toml::Value = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         for (key, value) in file.as_table().unwrap() {
             assert!(

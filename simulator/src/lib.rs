@@ -91,6 +91,7 @@ pub mod config;
 pub mod net;
 pub mod partner;
 pub mod protocol;
+pub mod replay;
 pub mod scenario;
 
 pub use calcom::{

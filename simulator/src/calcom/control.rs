@@ -33,6 +33,7 @@ pub fn router() -> Router<Arc<Calcom>> {
         .route("/credentials/{id}/refresh", post(refresh_credential))
         .route("/credentials/{id}/expire", post(expire_credential))
         .route("/journal", get(list_journal).delete(clear_journal))
+        .route("/journal.har", get(journal_har))
         .route("/clock", get(show_clock))
         .route("/clock/advance", post(advance_clock))
         .route("/reset", post(reset))
@@ -320,18 +321,38 @@ async fn list_journal(
     State(calcom): State<Arc<Calcom>>,
     Query(filter): Query<JournalFilter>,
 ) -> Answer {
-    let surface = match filter.surface.as_deref() {
-        None => None,
-        Some(name) => Some(
-            serde_json::from_value::<Surface>(json!(name)).map_err(|_| {
-                ControlError::bad_request(
-                    format!("unknown surface `{name}`"),
-                    "use app-credential, api-v1-credential-sync, pull, partner-sync-endpoint, push, check, webhook or webhook-received",
-                )
-            })?,
-        ),
-    };
+    let surface = journal_surface(filter.surface.as_deref())?;
     ok_masked(&calcom, calcom.journal.entries(surface))
+}
+
+fn journal_surface(name: Option<&str>) -> Result<Option<Surface>, ControlError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    serde_json::from_value::<Surface>(json!(name))
+        .map(Some)
+        .map_err(|_| {
+            ControlError::bad_request(
+                format!("unknown surface `{name}`"),
+                "use app-credential, api-v1-credential-sync, pull, partner-sync-endpoint, push, check, webhook or webhook-received",
+            )
+        })
+}
+
+/// The journal (or one surface of it) as HAR 1.2.
+async fn journal_har(
+    State(calcom): State<Arc<Calcom>>,
+    Query(filter): Query<JournalFilter>,
+    headers: axum::http::HeaderMap,
+) -> Answer {
+    let surface = journal_surface(filter.surface.as_deref())?;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let base = format!("http://{host}");
+    let har = crate::net::har::document(&calcom.journal.entries(surface), &base);
+    ok(shown(&calcom, har))
 }
 
 async fn clear_journal(State(calcom): State<Arc<Calcom>>) -> Answer {

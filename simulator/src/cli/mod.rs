@@ -4,9 +4,12 @@ mod booking;
 mod check;
 mod decrypt;
 mod encrypt;
+mod journal;
 mod partner;
+mod proxy;
 mod push_credential;
 mod receive;
+mod replay;
 mod run;
 mod serve;
 mod trigger;
@@ -59,6 +62,12 @@ enum Command {
     Suites(run::SuitesCommand),
     /// Review snapshots written by `calsim run --update-snapshots`.
     Snapshots(run::SnapshotsCommand),
+    /// Forward requests to a real consumer unchanged and record every exchange.
+    Proxy(proxy::ProxyCommand),
+    /// Send recorded deliveries to a URL again (re-signed, time-shifted, fresh uids).
+    Replay(replay::ReplayCommand),
+    /// Export a running fake Cal.com's journal (HAR 1.2).
+    Journal(journal::JournalCommand),
 }
 
 impl Cli {
@@ -78,6 +87,9 @@ impl Cli {
             Command::Run(command) => command.run().await,
             Command::Suites(command) => command.run(),
             Command::Snapshots(command) => command.run(),
+            Command::Proxy(command) => command.run().await,
+            Command::Replay(command) => command.run().await,
+            Command::Journal(command) => command.run().await,
         }
     }
 }

@@ -10,14 +10,14 @@ use crate::protocol::error::Error;
 
 /// A router being served; dropping it stops the server gracefully.
 #[derive(Debug)]
-pub(crate) struct Server {
+pub struct Server {
     address: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
 impl Server {
     /// Binds `address` (or uses `listener`) and serves `app` in the background.
-    pub(crate) async fn start(
+    pub async fn start(
         listener: Option<TcpListener>,
         address: SocketAddr,
         app: Router,
@@ -53,12 +53,12 @@ impl Server {
     }
 
     /// The bound address.
-    pub(crate) fn address(&self) -> SocketAddr {
+    pub fn address(&self) -> SocketAddr {
         self.address
     }
 
     /// Serves until Ctrl-C, then stops.
-    pub(crate) async fn wait_for_ctrl_c(mut self) {
+    pub async fn wait_for_ctrl_c(mut self) {
         let _ = tokio::signal::ctrl_c().await;
         self.stop();
     }

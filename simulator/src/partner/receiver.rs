@@ -54,6 +54,8 @@ pub struct ReceiverConfig {
 pub struct Delivery {
     /// When it arrived (RFC 3339).
     pub received_at: String,
+    /// The method.
+    pub method: String,
     /// Path and query.
     pub url: String,
     /// Headers, in wire order.
@@ -161,6 +163,7 @@ async fn receive(State(state): State<Arc<ReceiverState>>, request: Request) -> R
     let text = std::str::from_utf8(&body).ok();
     let delivery = Delivery {
         received_at: jiff::Timestamp::now().to_string(),
+        method: parts.method.to_string(),
         url: parts.uri.to_string(),
         headers: parts
             .headers

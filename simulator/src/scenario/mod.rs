@@ -5,7 +5,7 @@
 //! TAP and JUnit renderings of [`crate::check`] serve scenarios too.
 //!
 //! May import: [`crate::protocol`], [`crate::net`], [`crate::config`], [`crate::calcom`],
-//! [`crate::partner`] and [`crate::check`] (for reports); never the CLI.
+//! [`crate::partner`], [`crate::replay`] and [`crate::check`] (for reports); never the CLI.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -81,6 +81,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
             step.pull.is_some(),
             step.push.is_some(),
             step.journal.is_some(),
+            step.replay.is_some(),
         ]
         .into_iter()
         .filter(|present| *present)
@@ -89,7 +90,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
             return Err(Error::Config {
                 origin: origin.to_owned(),
                 problem: format!(
-                    "step {} ({}) has {actions} actions; give exactly one of request, deliver, pull, push, journal, judge_previous",
+                    "step {} ({}) has {actions} actions; give exactly one of request, deliver, pull, push, journal, replay, judge_previous",
                     index + 1,
                     step.name.as_deref().unwrap_or("unnamed")
                 ),
@@ -402,6 +403,9 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
         }
     };
     values.insert("calcom.url".to_owned(), simulator.url());
+    if let Some(dir) = Path::new(&scenario.origin).parent() {
+        values.insert("scenario.dir".to_owned(), dir.display().to_string());
+    }
     let known = Vars::new(values.clone());
     for value in values.values_mut() {
         if value.contains("{{") {
@@ -685,6 +689,8 @@ fn step_name(step: &Step, index: usize) -> String {
         "pull"
     } else if step.push.is_some() {
         "push"
+    } else if step.replay.is_some() {
+        "replay"
     } else {
         "journal"
     };

@@ -102,6 +102,8 @@ pub struct Step {
     pub push: Option<PushStep>,
     /// Wait until the scenario's fake Cal.com journal holds what the implementation sent.
     pub journal: Option<JournalStep>,
+    /// Send a recording (`calsim receive`/`proxy --record`, HAR) again.
+    pub replay: Option<ReplayStep>,
     /// What must hold of the answer.
     #[serde(default)]
     pub expect: Expect,
@@ -234,6 +236,30 @@ pub struct PushStep {
     pub encryption_key: Option<String>,
     /// `webhook` (default) or `api-v1`.
     pub via: Option<String>,
+}
+
+/// A recording sent again, as `calsim replay` does; the answer is the first non-2xx
+/// status (or the last status), the body one line per request.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayStep {
+    /// The recording, relative to the scenario file.
+    pub file: String,
+    /// Where every request goes.
+    pub to: String,
+    /// Append each recorded path and query to `to`'s origin instead.
+    #[serde(default)]
+    pub keep_path: bool,
+    /// Re-sign every body for this secret.
+    pub secret: Option<String>,
+    /// Move every time so the first `createdAt` lands here (RFC 3339 or `now`).
+    pub shift_time: Option<String>,
+    /// Give bookings new uids, consistently.
+    #[serde(default)]
+    pub fresh_uids: bool,
+    /// Only these triggers.
+    #[serde(default)]
+    pub only: Vec<String>,
 }
 
 /// What the implementation must have sent to the scenario's fake Cal.com.

@@ -16,8 +16,10 @@ use crate::protocol::js_value::{stringify, JsValue};
 use crate::protocol::profile::Profile;
 use crate::protocol::trigger::TriggerEvent;
 use crate::protocol::{payload, template};
+use crate::replay::recording;
+use crate::replay::replayer::{self, ReplayOptions};
 use crate::scenario::model::{
-    DeliverStep, Expect, JournalStep, PullStep, PushStep, RequestStep, Step,
+    DeliverStep, Expect, JournalStep, PullStep, PushStep, ReplayStep, RequestStep, Step,
 };
 use crate::scenario::vars::Vars;
 
@@ -166,6 +168,9 @@ async fn act(
     }
     if let Some(journal) = &step.journal {
         return wait_for_journal(journal, vars, simulator).await;
+    }
+    if let Some(replay) = &step.replay {
+        return send_replay(replay, vars, timeout).await.map_err(bad);
     }
     Err(bad("the step has no action".to_owned()))
 }
@@ -499,6 +504,63 @@ async fn send_push(push: &PushStep, vars: &mut Vars, timeout: Duration) -> Resul
             ..Answer::default()
         }),
     }
+}
+
+async fn send_replay(
+    replay: &ReplayStep,
+    vars: &mut Vars,
+    timeout: Duration,
+) -> Result<Answer, String> {
+    let file = vars.fill(&replay.file)?;
+    let path = match vars.get("scenario.dir") {
+        Some(dir) if std::path::Path::new(&file).is_relative() => {
+            std::path::Path::new(dir).join(&file)
+        }
+        _ => std::path::PathBuf::from(&file),
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| format!("cannot read the recording {}: {error}", path.display()))?;
+    let recorded = recording::read(&text, &path.display().to_string())
+        .map_err(|error| error.to_string())?;
+    let fill = |text: &Option<String>| text.as_deref().map(|text| vars.fill(text)).transpose();
+    let shift_to = match fill(&replay.shift_time)?.as_deref() {
+        None => None,
+        Some("now") => Some(jiff::Timestamp::now()),
+        Some(when) => Some(
+            when.parse()
+                .map_err(|error| format!("shift_time `{when}`: {error}"))?,
+        ),
+    };
+    let options = ReplayOptions {
+        to: vars.fill(&replay.to)?,
+        keep_path: replay.keep_path,
+        secret: fill(&replay.secret)?,
+        shift_to,
+        fresh_uids: replay.fresh_uids,
+        rate: None,
+        only: replay.only.clone(),
+        timeout,
+        seed: None,
+    };
+    let prepared = replayer::prepare(&recorded, &options).map_err(|error| error.to_string())?;
+    let replayed = replayer::send(prepared, &options, |_| {}).await;
+    let lines: Vec<String> = replayed.iter().map(replayer::Replayed::line).collect();
+    let decisive = replayed
+        .iter()
+        .find(|done| !done.accepted())
+        .or(replayed.last());
+    Ok(Answer {
+        status: decisive.and_then(|done| done.status),
+        body: lines.join("\n"),
+        summary: format!(
+            "replayed {} requests from {}: {}",
+            replayed.len(),
+            path.display(),
+            decisive.map_or_else(|| "nothing to send".to_owned(), replayer::Replayed::line)
+        ),
+        problem: decisive.and_then(|done| done.error.clone()),
+        ..Answer::default()
+    })
 }
 
 async fn wait_for_journal(
