@@ -197,7 +197,7 @@ proptest! {
         let offset = jiff::Timestamp::from_second(when).unwrap().duration_since(first);
         let time = regex_lite::Regex::new(r#""(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))""#).unwrap();
         for (request, body) in prepared.unwrap().iter().zip(&bodies) {
-            let after = String::from_utf8(request.body.clone()).unwrap();
+            let after = String::from_utf8(request.body.to_vec()).unwrap();
             prop_assert_eq!(time.replace_all(&after, "\"T\""), time.replace_all(body, "\"T\""));
             let old: Vec<&str> = time.captures_iter(body).map(|c| c.get(1).unwrap().as_str()).collect();
             let new: Vec<&str> = time.captures_iter(&after).map(|c| c.get(1).unwrap().as_str()).collect();
@@ -244,7 +244,7 @@ fn fresh_uids_are_consistent_across_a_reschedule_and_leave_no_old_uid() {
     );
     assert_ne!(bodies[1]["payload"]["uid"], json!("newUid1234567890abcdef"));
     for request in &prepared {
-        let text = String::from_utf8(request.body.clone()).unwrap();
+        let text = String::from_utf8(request.body.to_vec()).unwrap();
         assert!(
             !text.contains("oldUid") && !text.contains("newUid"),
             "{text}"

@@ -50,7 +50,7 @@ pub struct Prepared {
     /// Headers to send, recorded order, hop-by-hop ones dropped.
     pub headers: Vec<(String, String)>,
     /// The body to send.
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
     /// Something to know (a rewritten body that could not be re-signed).
     pub note: Option<String>,
 }
@@ -163,7 +163,7 @@ pub fn prepare(
         .map(|(position, request)| {
             let body = rewritten(request, shift, uids.as_ref());
             let changed = body.is_some();
-            let body = body.unwrap_or_else(|| request.body.clone());
+            let body = bytes::Bytes::from(body.unwrap_or_else(|| request.body.clone()));
             let mut headers: Vec<(String, String)> = request
                 .headers
                 .iter()

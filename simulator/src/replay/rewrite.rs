@@ -172,20 +172,22 @@ pub fn created_at(text: &str) -> Option<Timestamp> {
 /// reschedule still points at its original after replacement.
 #[derive(Clone, Debug, Default)]
 pub struct FreshUids {
-    /// Old uid to new, longest first when applied.
+    /// Old uid to new.
     map: HashMap<String, String>,
-    order: Vec<String>,
+    /// Uids with characters outside `[A-Za-z0-9_-]`, searched as text, longest first.
+    other: Vec<String>,
 }
 
 impl FreshUids {
-    /// Collects the uids (values under a key ending in `uid`, any case, without `@`) of
-    /// every JSON body and draws a fresh one for each.
+    /// Collects the uids (values of at least 8 characters, without `@`, under a key ending
+    /// in `uid`, any case) of every JSON body and draws a fresh one for each. Shorter
+    /// values are left alone: replacing them everywhere could hit unrelated text.
     pub fn for_bodies<'a>(bodies: impl IntoIterator<Item = &'a str>, rng: &mut impl Rng) -> Self {
         let mut found = BTreeSet::new();
         for body in bodies {
             rewrite_strings(body, |key, value| {
                 let uid_key = key.is_some_and(|key| key.to_ascii_lowercase().ends_with("uid"));
-                if uid_key && !value.is_empty() && !value.contains('@') {
+                if uid_key && value.len() >= 8 && !value.contains('@') {
                     found.insert(value.to_owned());
                 }
                 None
@@ -198,9 +200,13 @@ impl FreshUids {
                 (old, new)
             })
             .collect();
-        let mut order: Vec<String> = map.keys().cloned().collect();
-        order.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        FreshUids { map, order }
+        let mut other: Vec<String> = map
+            .keys()
+            .filter(|uid| !uid.chars().all(is_uid_char))
+            .cloned()
+            .collect();
+        other.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        FreshUids { map, other }
     }
 
     /// How many uids get replaced.
@@ -214,18 +220,48 @@ impl FreshUids {
     }
 
     /// The body with every old uid replaced wherever it occurs in a string value (so
-    /// `iCalUID`, cancel links and `rescheduleUid` follow).
+    /// `iCalUID`, cancel links and `rescheduleUid` follow). Uids made of letters, digits,
+    /// `-` and `_` are found as whole runs of those characters in one pass; any other uid
+    /// is searched for as text.
     pub fn apply(&self, text: &str) -> Option<String> {
         rewrite_strings(text, |_, value| {
-            let mut changed = value.to_owned();
-            for old in &self.order {
-                if changed.contains(old.as_str()) {
-                    changed = changed.replace(old.as_str(), &self.map[old]);
+            let mut changed = String::with_capacity(value.len());
+            let mut run_start = None;
+            let mut replaced = false;
+            for (index, character) in value.char_indices().chain([(value.len(), ' ')]) {
+                let in_run = index < value.len() && is_uid_char(character);
+                match (in_run, run_start) {
+                    (true, None) => run_start = Some(index),
+                    (false, Some(start)) => {
+                        let run = &value[start..index];
+                        match self.map.get(run) {
+                            Some(new) => {
+                                changed.push_str(new);
+                                replaced = true;
+                            }
+                            None => changed.push_str(run),
+                        }
+                        run_start = None;
+                    }
+                    _ => {}
+                }
+                if !in_run && index < value.len() {
+                    changed.push(character);
                 }
             }
-            (changed != value).then_some(changed)
+            for old in &self.other {
+                if changed.contains(old.as_str()) {
+                    changed = changed.replace(old.as_str(), &self.map[old]);
+                    replaced = true;
+                }
+            }
+            replaced.then_some(changed)
         })
     }
+}
+
+fn is_uid_char(character: char) -> bool {
+    character.is_ascii_alphanumeric() || character == '-' || character == '_'
 }
 
 /// A random id shaped like `old`: a UUID v4 for a UUID, else letters and digits of the
