@@ -91,6 +91,9 @@ fn main() {
         }
         let (bare, replayed) = (median(bare), median(replayed));
         println!("bare client loop, same requests   {bare:>10.0} req/s");
-        println!("calsim replay (re-sign, shift, fresh uids) {replayed:>10.0} req/s  ({:.2}x)", replayed / bare);
+        println!(
+            "calsim replay (re-sign, shift, fresh uids) {replayed:>10.0} req/s  ({:.2}x)",
+            replayed / bare
+        );
     });
 }

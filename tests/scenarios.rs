@@ -88,14 +88,23 @@ async fn the_replay_example_passes_against_calsim_receive_and_fails_a_consumer_t
     assert_eq!(report.failed(), 0, "{}", report.human());
     let deliveries = receiver.state().deliveries();
     assert_eq!(deliveries.len(), 2);
-    assert!(deliveries.iter().all(|delivery| delivery.signature == "valid"));
+    assert!(deliveries
+        .iter()
+        .all(|delivery| delivery.signature == "valid"));
     let bodies: Vec<serde_json::Value> = deliveries
         .iter()
         .map(|delivery| serde_json::from_str(delivery.body.as_deref().unwrap()).unwrap())
         .collect();
     assert_ne!(bodies[0]["payload"]["uid"], "f3Kd9PqL2mNx7RtY5vWz1a");
-    assert_eq!(bodies[1]["payload"]["rescheduleUid"], bodies[0]["payload"]["uid"]);
-    assert!(deliveries[0].body.as_deref().unwrap().contains(r#""price":12.50"#));
+    assert_eq!(
+        bodies[1]["payload"]["rescheduleUid"],
+        bodies[0]["payload"]["uid"]
+    );
+    assert!(deliveries[0]
+        .body
+        .as_deref()
+        .unwrap()
+        .contains(r#""price":12.50"#));
     assert_eq!(
         refused.failed_ids(),
         ["replay-recording/a-recorded-booking-and-its-reschedule-are-accepted-re-signed-and-moved-to-now"],

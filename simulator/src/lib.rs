@@ -93,6 +93,7 @@ pub mod partner;
 pub mod protocol;
 pub mod replay;
 pub mod scenario;
+pub mod vectors;
 
 pub use calcom::{
     api_v1, api_v2, app_credential, booking, clock, dispatch, integrations, pull, scheduler,

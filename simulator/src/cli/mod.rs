@@ -13,6 +13,7 @@ mod replay;
 mod run;
 mod serve;
 mod trigger;
+mod vectors;
 
 use clap::{Parser, Subcommand};
 
@@ -68,6 +69,8 @@ enum Command {
     Replay(replay::ReplayCommand),
     /// Export a running fake Cal.com's journal (HAR 1.2).
     Journal(journal::JournalCommand),
+    /// Write calsim's test vectors (JSON) for implementations in other languages.
+    Vectors(vectors::VectorsCommand),
 }
 
 impl Cli {
@@ -90,6 +93,7 @@ impl Cli {
             Command::Proxy(command) => command.run().await,
             Command::Replay(command) => command.run().await,
             Command::Journal(command) => command.run().await,
+            Command::Vectors(command) => command.run(),
         }
     }
 }

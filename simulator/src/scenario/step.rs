@@ -520,8 +520,8 @@ async fn send_replay(
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|error| format!("cannot read the recording {}: {error}", path.display()))?;
-    let recorded = recording::read(&text, &path.display().to_string())
-        .map_err(|error| error.to_string())?;
+    let recorded =
+        recording::read(&text, &path.display().to_string()).map_err(|error| error.to_string())?;
     let fill = |text: &Option<String>| text.as_deref().map(|text| vars.fill(text)).transpose();
     let shift_to = match fill(&replay.shift_time)?.as_deref() {
         None => None,
