@@ -5,6 +5,7 @@ mod common;
 use std::net::SocketAddr;
 
 use calsim::receiver::{Receiver, ReceiverConfig};
+use calsim::SignatureVerdict;
 use calsim::{Profile, Store};
 use common::{config, send, start, Reply};
 use serde_json::{json, Value};
@@ -478,7 +479,7 @@ async fn an_event_is_delivered_once_to_each_active_subscription_in_scope() {
     );
     assert!(deliveries
         .iter()
-        .all(|delivery| delivery.signature == "valid"));
+        .all(|delivery| delivery.signature == SignatureVerdict::Valid));
     assert_eq!(
         deliveries[0].body.as_deref(),
         Some(r#"{"uid":"calsim-booking-uid-1","trigger":"BOOKING_CREATED"}"#)

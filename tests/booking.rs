@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use calsim::receiver::{Receiver, ReceiverConfig};
 use calsim::Profile;
+use calsim::SignatureVerdict;
 use common::{config, send, start};
 use serde_json::{json, Value};
 
@@ -146,7 +147,7 @@ async fn a_booking_lifecycle_fires_the_triggers_in_order_with_consistent_uids() 
         .state()
         .deliveries()
         .iter()
-        .all(|delivery| delivery.signature == "valid"));
+        .all(|delivery| delivery.signature == SignatureVerdict::Valid));
     assert_eq!(bodies[0]["payload"]["status"], "PENDING");
     assert_eq!(bodies[0]["payload"]["uid"], uid.as_str());
     assert_eq!(bodies[1]["payload"]["uid"], uid.as_str());

@@ -6,6 +6,7 @@ use std::time::Duration;
 use calsim::delivery::{deliver, Outgoing, JSON};
 use calsim::receiver::{Receiver, ReceiverConfig};
 use calsim::signing::signature;
+use calsim::SignatureVerdict;
 use serde_json::{json, Value};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -74,7 +75,7 @@ async fn a_delivery_signed_by_calsim_is_accepted_and_kept_raw() {
         Some(BODY),
         "the raw body, not a re-serialisation"
     );
-    assert_eq!(delivery.signature, "valid");
+    assert_eq!(delivery.signature, SignatureVerdict::Valid);
     assert_eq!(delivery.connection_id.as_deref(), Some("conn-1"));
     assert_eq!(delivery.trigger_event.as_deref(), Some("BOOKING_CREATED"));
 }
@@ -104,16 +105,14 @@ async fn bad_missing_and_unsigned_signatures_are_401_with_nangos_bodies() {
             (401, r#"{"error":"Invalid webhook signature"}"#.to_owned())
         );
     }
-    let signatures: Vec<String> = receiver
+    let signatures: Vec<SignatureVerdict> = receiver
         .state()
         .deliveries()
         .into_iter()
         .map(|delivery| delivery.signature)
         .collect();
-    assert_eq!(
-        signatures,
-        ["missing", "missing", "invalid", "invalid", "invalid"]
-    );
+    use SignatureVerdict::{Invalid, Missing};
+    assert_eq!(signatures, [Missing, Missing, Invalid, Invalid, Invalid]);
 }
 
 #[tokio::test]
@@ -131,13 +130,13 @@ async fn node_lenient_hex_lets_upper_case_and_trailing_junk_through_and_the_reco
         assert_eq!(accepted, (200, r#"{"status":"success"}"#.to_owned()));
     }
     assert_eq!(prefixed.0, 401);
-    let strict: Vec<Option<String>> = receiver
+    let strict: Vec<Option<SignatureVerdict>> = receiver
         .state()
         .deliveries()
         .into_iter()
         .map(|delivery| delivery.strict_signature)
         .collect();
-    assert_eq!(strict, vec![Some("invalid".to_owned()); 4]);
+    assert_eq!(strict, vec![Some(SignatureVerdict::Invalid); 4]);
 }
 
 #[tokio::test]
@@ -172,7 +171,10 @@ async fn without_a_secret_deliveries_are_accepted_unverified() {
     .await;
 
     assert_eq!(answer.0, 200);
-    assert_eq!(receiver.state().deliveries()[0].signature, "unverified");
+    assert_eq!(
+        receiver.state().deliveries()[0].signature,
+        SignatureVerdict::Unverified
+    );
 }
 
 #[tokio::test]

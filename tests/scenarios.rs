@@ -13,6 +13,7 @@ use axum::Router;
 use calsim::partner::{Partner, PartnerConfig};
 use calsim::receiver::{Receiver, ReceiverConfig};
 use calsim::scenario::{self, RunOptions};
+use calsim::SignatureVerdict;
 
 const SECRET: &str = "scenario-secret";
 
@@ -90,7 +91,7 @@ async fn the_replay_example_passes_against_calsim_receive_and_fails_a_consumer_t
     assert_eq!(deliveries.len(), 2);
     assert!(deliveries
         .iter()
-        .all(|delivery| delivery.signature == "valid"));
+        .all(|delivery| delivery.signature == SignatureVerdict::Valid));
     let bodies: Vec<serde_json::Value> = deliveries
         .iter()
         .map(|delivery| serde_json::from_str(delivery.body.as_deref().unwrap()).unwrap())
@@ -177,7 +178,7 @@ async fn subscribe_and_book_follows_a_delivery_from_the_v2_api_to_the_receiver()
     assert_eq!(report.failed(), 0, "{}", report.human());
     let deliveries = receiver.state().deliveries();
     assert_eq!(deliveries.len(), 1);
-    assert_eq!(deliveries[0].signature, "valid");
+    assert_eq!(deliveries[0].signature, SignatureVerdict::Valid);
 }
 
 #[tokio::test]

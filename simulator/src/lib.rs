@@ -37,6 +37,45 @@
 //! # }
 //! ```
 //!
+//! ## Expectations in a test
+//!
+//! Declare what Cal.com must have sent; the simulator checks it against its journal when
+//! it drops, and a failure lists what was expected and what the journal holds.
+//!
+//! ```
+//! use calsim::{trigger::TriggerEvent, Expectation, Simulator};
+//! # async fn start_my_consumer() -> String {
+//! #     let config = calsim::receiver::ReceiverConfig { secret: Some("s3cret".into()), accept_missing_connection_id: true, ..Default::default() };
+//! #     let receiver = calsim::receiver::Receiver::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+//! #     let url = format!("{}/webhooks/cal", receiver.url());
+//! #     std::mem::forget(receiver);
+//! #     url
+//! # }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let my_consumer = start_my_consumer().await; // your webhook endpoint's URL
+//! let simulator = Simulator::start().await.unwrap();
+//! simulator.subscribe(&my_consumer, &[TriggerEvent::BookingCreated], Some("s3cret"));
+//! simulator.expect(
+//!     Expectation::delivery(TriggerEvent::BookingCreated)
+//!         .to(&my_consumer)
+//!         .signed()
+//!         .answered(200)
+//!         .times(1),
+//! );
+//!
+//! simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap(); // a guest books event type 1
+//! # }
+//! // `simulator` drops here: an unmet expectation fails the test.
+//! ```
+//!
+//! [`Simulator::builder`] seeds a profile, secrets, users, credentials and subscriptions;
+//! [`Simulator::wait_for`] and [`Simulator::wait_for_delivery`] wait (with a timeout) for
+//! asynchronous flows; [`Expectation::pull`] and [`Expectation::push`] cover credential
+//! sync; `book`, `cancel`, `reschedule`, `fire`, `advance`, `pull` and `push_credential`
+//! drive the simulator without HTTP.
+//!
 //! ## Webhooks in a test
 //!
 //! ```
@@ -69,7 +108,7 @@
 //! // Assert: one signed BOOKING_CREATED delivery arrived.
 //! let deliveries = receiver.state().deliveries();
 //! assert_eq!(deliveries.len(), 1);
-//! assert_eq!(deliveries[0].signature, "valid");
+//! assert_eq!(deliveries[0].signature, calsim::SignatureVerdict::Valid);
 //! assert_eq!(deliveries[0].trigger_event.as_deref(), Some("BOOKING_CREATED"));
 //! # }
 //! ```
@@ -81,8 +120,9 @@
 //!
 //! `ARCHITECTURE.md` maps the tree: [`protocol`] (Cal.com's rules, pure), [`net`]
 //! (sockets, client, delivery, journal), [`calcom`] (the fake Cal.com), [`partner`] (the
-//! partner platform's side), [`check`] (conformance checks), [`scenario`] (user-written
-//! flows run by `calsim run`). The modules users knew before
+//! partner platform's side), [`check`] (conformance reports), [`scenario`] (scenario
+//! files and the built-in suites, run by `calsim run`), [`replay`] (record and replay),
+//! [`vectors`] (the published test vectors). The modules users knew before
 //! the folders existed stay reachable at the crate root (`calsim::crypto`, ...).
 
 pub mod calcom;
@@ -106,11 +146,13 @@ pub use protocol::{
 };
 
 pub use calcom::clock::Clock;
+pub use calcom::expectation::Expectation;
 pub use calcom::simulator::{Simulator, SimulatorBuilder};
 pub use calcom::state::Calcom;
 pub use calcom::store::Store;
 pub use config::Config;
 pub use net::journal::Journal;
+pub use partner::nango::SignatureVerdict;
 pub use protocol::answer::Answer;
 pub use protocol::error::Error;
 pub use protocol::profile::Profile;

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod control;
 pub mod dispatch;
 pub mod due_work;
+pub mod expectation;
 pub mod integrations;
 mod not_found;
 pub mod pull;

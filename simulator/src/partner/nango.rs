@@ -49,6 +49,25 @@ pub enum SignatureVerdict {
     NoRawBody,
 }
 
+impl SignatureVerdict {
+    /// The name recordings and logs use (`valid`, `no-raw-body`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureVerdict::Unverified => "unverified",
+            SignatureVerdict::Valid => "valid",
+            SignatureVerdict::Invalid => "invalid",
+            SignatureVerdict::Missing => "missing",
+            SignatureVerdict::NoRawBody => "no-raw-body",
+        }
+    }
+}
+
+impl std::fmt::Display for SignatureVerdict {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
 /// Nango's answer and the facts behind it.
 #[derive(Clone, Debug)]
 pub struct Verdict {

@@ -65,10 +65,10 @@ pub struct Delivery {
     /// The raw body in base64, when it is not UTF-8.
     pub body_base64: Option<String>,
     /// What the signature check concluded, as Nango did it (`unverified` without a secret).
-    pub signature: String,
+    pub signature: SignatureVerdict,
     /// What a strict verifier concludes (only Cal.com's exact lower-case hex passes), when
     /// a secret is set; it differs from `signature` where Nango's leniency let one through.
-    pub strict_signature: Option<String>,
+    pub strict_signature: Option<SignatureVerdict>,
     /// `nangoConnectionId` from the query or the body.
     pub connection_id: Option<String>,
     /// The body's `triggerEvent`, when it is JSON.
@@ -103,16 +103,6 @@ impl ReceiverState {
 /// The receiver's routes: every path accepts deliveries.
 pub fn router(state: Arc<ReceiverState>) -> Router {
     Router::new().fallback(receive).with_state(state)
-}
-
-fn verdict_name(verdict: SignatureVerdict) -> &'static str {
-    match verdict {
-        SignatureVerdict::Unverified => "unverified",
-        SignatureVerdict::Valid => "valid",
-        SignatureVerdict::Invalid => "invalid",
-        SignatureVerdict::Missing => "missing",
-        SignatureVerdict::NoRawBody => "no-raw-body",
-    }
 }
 
 async fn receive(State(state): State<Arc<ReceiverState>>, request: Request) -> Response {
@@ -157,7 +147,7 @@ async fn receive(State(state): State<Arc<ReceiverState>>, request: Request) -> R
     {
         answer = nango::express_json(StatusCode::OK, json!({ "status": "success" }));
     }
-    let signature = verdict_name(verdict.signature);
+    let signature = verdict.signature.as_str();
     let connection_id = verdict.connection_id;
     let parsed: Option<Value> = verdict.body.map(Value::from);
     let text = std::str::from_utf8(&body).ok();
@@ -179,10 +169,8 @@ async fn receive(State(state): State<Arc<ReceiverState>>, request: Request) -> R
         body_base64: text
             .is_none()
             .then(|| base64::engine::general_purpose::STANDARD.encode(&body)),
-        signature: signature.to_owned(),
-        strict_signature: verdict
-            .strict_signature
-            .map(|strict| verdict_name(strict).to_owned()),
+        signature: verdict.signature,
+        strict_signature: verdict.strict_signature,
         connection_id: connection_id.clone(),
         trigger_event: parsed
             .as_ref()

@@ -39,6 +39,16 @@ pub enum Error {
         /// What happened (timeout, refused, redirect...) and what to check.
         problem: String,
     },
+    /// A wait for something the simulator should see ran out of time.
+    #[error("waited {waited_ms} ms for {expected}; it did not happen\n{journal}")]
+    Waited {
+        /// What was awaited.
+        expected: String,
+        /// How long.
+        waited_ms: u64,
+        /// The journal's newest entries, for the reader.
+        journal: String,
+    },
     /// Reading or writing a local file or socket failed.
     #[error("{what}: {source}")]
     Io {
