@@ -200,6 +200,7 @@ pub struct NewBooking {
 
 use std::sync::Arc;
 
+use crate::calcom::app_services;
 use crate::calcom::dispatch::{dispatch, Event};
 use crate::calcom::scheduler::{Job, Work};
 use crate::calcom::state::Calcom;
@@ -336,6 +337,7 @@ pub async fn create(calcom: &Arc<Calcom>, new: NewBooking) -> Result<Step, Lifec
         paid: false,
         rescheduled_from: None,
         created_ms: calcom.clock.now_ms(),
+        references: Vec::new(),
     });
     let trigger = match (pending, new.price > 0) {
         (true, _) => TriggerEvent::BookingRequested,
@@ -345,7 +347,26 @@ pub async fn create(calcom: &Arc<Calcom>, new: NewBooking) -> Result<Step, Lifec
             TriggerEvent::BookingCreated
         }
     };
+    if trigger == TriggerEvent::BookingCreated {
+        return created(calcom, booking).await;
+    }
     fire(calcom, booking, trigger, Map::new()).await
+}
+
+/// BOOKING_CREATED after the organizer's apps ran (when the event type uses any).
+async fn created(calcom: &Arc<Calcom>, booking: Booking) -> Result<Step, LifecycleError> {
+    let (event_type, organizer) = context(calcom, &booking)?;
+    if !event_type.apps.any() {
+        return fire(calcom, booking, TriggerEvent::BookingCreated, Map::new()).await;
+    }
+    let outcome = app_services::create(calcom, &booking, &event_type, &organizer).await;
+    let extra = outcome.webhook_fields(&booking);
+    let references = outcome.references;
+    let booking = calcom
+        .store
+        .update_booking(&booking.uid, |row| row.references = references.clone())
+        .unwrap_or(booking);
+    fire(calcom, booking, TriggerEvent::BookingCreated, extra).await
 }
 
 /// The organizer confirms a requested booking: BOOKING_CREATED.
@@ -357,7 +378,7 @@ pub async fn confirm(calcom: &Arc<Calcom>, uid: &str) -> Result<Step, LifecycleE
         .update_booking(uid, |booking| booking.status = Status::Accepted)
         .unwrap_or(found);
     schedule_meetings(calcom, &booking);
-    fire(calcom, booking, TriggerEvent::BookingCreated, Map::new()).await
+    created(calcom, booking).await
 }
 
 /// The organizer rejects a requested booking: BOOKING_REJECTED.
@@ -394,6 +415,7 @@ pub async fn cancel(
         .store
         .update_booking(uid, |booking| booking.status = Status::Cancelled)
         .unwrap_or(found);
+    app_services::cancel(calcom, &booking.references).await;
     let extra = Map::from_iter([
         ("cancelledBy".to_owned(), json!(booking.attendee.email)),
         ("cancellationReason".to_owned(), json!(reason)),
@@ -424,13 +446,28 @@ pub async fn reschedule(
         ..old.clone()
     });
     schedule_meetings(calcom, &new);
-    let extra = Map::from_iter([
+    let (event_type, organizer) = context(calcom, &new)?;
+    let mut apps = Map::new();
+    let new = if old.references.is_empty() {
+        new
+    } else {
+        let outcome =
+            app_services::reschedule(calcom, &new, &event_type, &organizer, &old.references).await;
+        apps = outcome.webhook_fields(&new);
+        let references = outcome.references;
+        calcom
+            .store
+            .update_booking(&new.uid, |row| row.references = references.clone())
+            .unwrap_or(new)
+    };
+    let mut extra = Map::from_iter([
         ("rescheduleId".to_owned(), json!(old.id)),
         ("rescheduleUid".to_owned(), json!(old.uid)),
         ("rescheduleStartTime".to_owned(), json!(iso(old.start_ms))),
         ("rescheduleEndTime".to_owned(), json!(iso(old.end_ms))),
         ("rescheduledBy".to_owned(), json!(old.attendee.email)),
     ]);
+    extra.extend(apps);
     fire(calcom, new, TriggerEvent::BookingRescheduled, extra).await
 }
 

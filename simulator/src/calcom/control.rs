@@ -44,6 +44,16 @@ pub fn router() -> Router<Arc<Calcom>> {
         .route("/out-of-office", post(out_of_office))
         .route("/forms/{form}/submit", post(submit_form))
         .route("/events", post(fire_event))
+        .route("/event-types", get(list_event_types))
+        .route(
+            "/event-types/{id}",
+            get(show_event_type).patch(set_event_type_apps),
+        )
+        .route("/providers/records", get(provider_records))
+        .route(
+            "/providers/{app}/fault",
+            post(set_provider_fault).delete(clear_provider_fault),
+        )
 }
 
 /// A control-API error: `{"error": ..., "hint": ...}`.
@@ -441,6 +451,81 @@ async fn fire_event(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
         created_at: new.created_at,
     };
     ok(crate::calcom::dispatch::dispatch(&calcom, event).await)
+}
+
+async fn list_event_types(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok(calcom.store.event_types())
+}
+
+const EVENT_TYPE_HINT: &str = "list event types with GET /_calsim/event-types";
+
+async fn show_event_type(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>) -> Answer {
+    let event_type = calcom.store.event_type(id).ok_or_else(|| {
+        ControlError::not_found(format!("no event type with id {id}"), EVENT_TYPE_HINT)
+    })?;
+    ok(event_type)
+}
+
+const APPS_HINT: &str = r#"send {"location": "integrations:zoom" | "integrations:office365_video" | "integrations:daily" | null, "destinationCalendar": "google-calendar" | "office365-calendar" | null, "crm": ["hubspot"]}; absent keys stay as they are"#;
+
+/// Sets which apps bookings of an event type use; absent keys keep their value.
+async fn set_event_type_apps(
+    State(calcom): State<Arc<Calcom>>,
+    Path(id): Path<i64>,
+    text: String,
+) -> Answer {
+    let mut event_type = calcom.store.event_type(id).ok_or_else(|| {
+        ControlError::not_found(format!("no event type with id {id}"), EVENT_TYPE_HINT)
+    })?;
+    let change: Value = body(&text, APPS_HINT)?;
+    let Value::Object(change) = change else {
+        return Err(ControlError::bad_request("send a JSON object", APPS_HINT));
+    };
+    let mut apps = serde_json::to_value(&event_type.apps).unwrap_or_default();
+    for (name, value) in change {
+        if !["location", "destinationCalendar", "crm"].contains(&name.as_str()) {
+            return Err(ControlError::bad_request(
+                format!("unknown key `{name}`"),
+                APPS_HINT,
+            ));
+        }
+        apps[name] = value;
+    }
+    event_type.apps = serde_json::from_value(apps).map_err(|error| {
+        ControlError::bad_request(format!("bad app settings: {error}"), APPS_HINT)
+    })?;
+    calcom.store.put_event_type(event_type.clone());
+    ok(event_type)
+}
+
+async fn provider_records(State(calcom): State<Arc<Calcom>>) -> Answer {
+    ok_masked(&calcom, calcom.providers.records())
+}
+
+const FAULT_HINT: &str = r#"send {"status": 401 | 403 | 429 | 500 | 503, "delayMs": 30000, "times": 1}; without "times" the fault stays until DELETE"#;
+
+async fn set_provider_fault(
+    State(calcom): State<Arc<Calcom>>,
+    Path(app): Path<String>,
+    text: String,
+) -> Answer {
+    if crate::calcom::providers::provider_of(&app).is_none() {
+        return Err(ControlError::not_found(
+            format!("calsim has no fake provider for `{app}`"),
+            "faults apply to google-calendar, zoom, office365-calendar, msteams and hubspot",
+        ));
+    }
+    let fault: crate::calcom::providers::Fault = body(&text, FAULT_HINT)?;
+    calcom.providers.set_fault(&app, fault.clone());
+    ok(json!({ "app": app, "fault": fault }))
+}
+
+async fn clear_provider_fault(
+    State(calcom): State<Arc<Calcom>>,
+    Path(app): Path<String>,
+) -> Answer {
+    calcom.providers.clear_fault(&app);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn list_bookings(State(calcom): State<Arc<Calcom>>) -> Answer {

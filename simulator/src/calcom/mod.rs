@@ -10,6 +10,7 @@
 pub mod api_v1;
 pub mod api_v2;
 pub mod app_credential;
+pub mod app_services;
 pub mod booking;
 pub mod clock;
 pub mod control;
@@ -18,6 +19,7 @@ pub mod due_work;
 pub mod expectation;
 pub mod integrations;
 mod not_found;
+pub mod providers;
 pub mod pull;
 pub mod router;
 pub mod scheduler;

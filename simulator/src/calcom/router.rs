@@ -25,6 +25,7 @@ pub fn router(calcom: Arc<Calcom>) -> Router {
         .merge(api_v2::router())
         .merge(integrations::router())
         .nest("/_calsim", control::router())
+        .nest("/_providers", crate::calcom::providers::router())
         .fallback(not_found::unknown_route)
         .with_state(calcom)
 }

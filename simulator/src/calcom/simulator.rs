@@ -178,6 +178,7 @@ impl SimulatorBuilder {
             }
         })
         .await?;
+        let _ = calcom.self_url.set(format!("http://{}", server.address()));
         let expectations = Expectations::new(Arc::clone(&calcom));
         Ok(Simulator {
             calcom,

@@ -24,6 +24,11 @@ pub struct Calcom {
     pub pull_http: reqwest::Client,
     /// Time-based triggers waiting for the clock.
     pub scheduler: crate::calcom::scheduler::Scheduler,
+    /// The fake providers' faults and records.
+    pub providers: crate::calcom::providers::Providers,
+    /// Where this fake Cal.com serves (`http://127.0.0.1:<port>`), once it listens: the
+    /// app services call the fake providers there.
+    pub self_url: std::sync::OnceLock<String>,
 }
 
 impl Calcom {
@@ -37,6 +42,8 @@ impl Calcom {
             journal: Journal::default(),
             clock: Clock::default(),
             scheduler: crate::calcom::scheduler::Scheduler::default(),
+            providers: crate::calcom::providers::Providers::default(),
+            self_url: std::sync::OnceLock::new(),
         })
     }
 
@@ -63,5 +70,6 @@ impl Calcom {
         self.journal.clear();
         self.clock.reset();
         self.scheduler.clear();
+        self.providers.clear();
     }
 }

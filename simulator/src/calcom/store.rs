@@ -144,6 +144,35 @@ pub struct EventType {
     pub slug: String,
     /// Title.
     pub title: String,
+    /// Which of the organizer's apps a booking uses (none by default: a booking then
+    /// calls no app and carries Cal Video's example status).
+    #[serde(default)]
+    pub apps: EventTypeApps,
+}
+
+/// An event type's app settings, as Cal.com's event-type page sets them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventTypeApps {
+    /// The location: `integrations:zoom`, `integrations:office365_video`,
+    /// `integrations:daily` (Cal Video), or a static link.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// The app slug of the destination calendar (`google-calendar`,
+    /// `office365-calendar`); without one Cal.com writes to the organizer's first
+    /// calendar credential.
+    #[serde(default)]
+    pub destination_calendar: Option<String>,
+    /// CRM apps enabled on the event type (`hubspot`).
+    #[serde(default)]
+    pub crm: Vec<String>,
+}
+
+impl EventTypeApps {
+    /// Whether a booking of this event type calls any app.
+    pub fn any(&self) -> bool {
+        self.location.is_some() || self.destination_calendar.is_some() || !self.crm.is_empty()
+    }
 }
 
 /// An organization (a team whose id is the `orgId`).
@@ -264,6 +293,7 @@ impl Store {
                     user_id,
                     slug: slug.to_owned(),
                     title: title.to_owned(),
+                    apps: EventTypeApps::default(),
                 },
             );
         }
@@ -289,6 +319,11 @@ impl Store {
     /// An event type.
     pub fn event_type(&self, id: i64) -> Option<EventType> {
         self.read().event_types.get(&id).cloned()
+    }
+
+    /// Every event type, by id.
+    pub fn event_types(&self) -> Vec<EventType> {
+        self.read().event_types.values().cloned().collect()
     }
 
     /// Adds or replaces an event type.
@@ -673,4 +708,27 @@ pub struct Booking {
     pub rescheduled_from: Option<String>,
     /// When it was booked (epoch ms on the simulator's clock).
     pub created_ms: i64,
+    /// What the organizer's apps created for it (calendar events, meetings, CRM
+    /// records), as Cal.com's `BookingReference` rows.
+    #[serde(default)]
+    pub references: Vec<Reference>,
+}
+
+/// A `BookingReference`: one external record an app created for a booking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reference {
+    /// The credential type (`google_calendar`, `zoom_video`...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The external record's id.
+    pub uid: String,
+    /// The meeting id (video).
+    pub meeting_id: Option<String>,
+    /// The meeting password (video).
+    pub meeting_password: Option<String>,
+    /// The meeting URL (video).
+    pub meeting_url: Option<String>,
+    /// The credential used.
+    pub credential_id: i64,
 }

@@ -50,6 +50,9 @@ pub enum Surface {
     Webhook,
     /// A webhook received by `calsim receive`.
     WebhookReceived,
+    /// A call of Cal.com's app services to a fake provider (Google Calendar, Zoom,
+    /// Microsoft Graph, HubSpot), or the provider's token endpoint.
+    Provider,
 }
 
 /// One recorded exchange.

@@ -1,0 +1,489 @@
+//! Fake providers: the third-party APIs Cal.com's app services call with a synced
+//! credential's access token, served by calsim under `/_providers/` with paths shaped
+//! like the real ones: Google Calendar (`/_providers/google/calendar/v3/...`), Zoom
+//! (`/_providers/zoom/v2/...`), Microsoft Graph (`/_providers/graph/v1.0/...`) and
+//! HubSpot (`/_providers/hubspot/crm/v3/...`), plus each provider's token endpoint
+//! (`/_providers/{provider}/oauth/token`, the refresh token in a JSON body so journal
+//! views mask it) for refreshes when credential sync is off.
+//!
+//! A provider takes `Authorization: Bearer <token>` only when the token is the stored
+//! `access_token` of a credential of its app that has not expired on the simulator's
+//! clock; anything else is a 401, as a real provider answers a stale or revoked token.
+//! Faults set per app (`POST /_calsim/providers/{app}/fault`) come first: a status
+//! (401, 403, 429, 5xx), a delay, once or always. Every call is journaled on the
+//! `provider` surface, the token masked.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use axum::routing::any;
+use axum::Router;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::calcom::state::Calcom;
+use crate::calcom::store::Credential;
+use crate::net::journal::{Arrival, Surface};
+use crate::protocol::answer::Answer;
+use crate::protocol::profile::NextRouter;
+
+/// A fault a provider answers with before looking at the token.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Fault {
+    /// Answer this status (401 revoked, 403, 429, 500, 503...).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Wait this long before answering (past Cal.com's patience: a timeout).
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// How many calls it applies to; absent: every call until cleared.
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+/// The providers' state: faults per app and the records the apps created.
+#[derive(Debug, Default)]
+pub struct Providers {
+    faults: Mutex<HashMap<String, Fault>>,
+    records: Mutex<Vec<Value>>,
+    next_id: AtomicU64,
+}
+
+impl Providers {
+    /// Sets (replaces) the fault of an app.
+    pub fn set_fault(&self, app: &str, fault: Fault) {
+        self.faults
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .insert(app.to_owned(), fault);
+    }
+
+    /// Clears an app's fault.
+    pub fn clear_fault(&self, app: &str) -> Option<Fault> {
+        self.faults
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .remove(app)
+    }
+
+    /// The fault to apply to this call, counting it down.
+    fn take_fault(&self, app: &str) -> Option<Fault> {
+        let mut faults = self
+            .faults
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let fault = faults.get_mut(app)?;
+        let applied = fault.clone();
+        match &mut fault.times {
+            Some(0) => {
+                faults.remove(app);
+                return None;
+            }
+            Some(left) => {
+                *left -= 1;
+                if *left == 0 {
+                    faults.remove(app);
+                }
+            }
+            None => {}
+        }
+        Some(applied)
+    }
+
+    /// Every record the apps created or changed, oldest first
+    /// (`{"app", "operation", "id", "body"}`).
+    pub fn records(&self) -> Vec<Value> {
+        self.records
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clone()
+    }
+
+    /// Forgets faults and records (`POST /_calsim/reset`).
+    pub fn clear(&self) {
+        self.faults
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clear();
+        self.records
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clear();
+    }
+
+    fn record(&self, app: &str, operation: &str, id: &str, body: &Value) {
+        self.records
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .push(json!({ "app": app, "operation": operation, "id": id, "body": body }));
+    }
+
+    fn next(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+/// The provider an app's service calls, and the path prefix it lives at.
+pub fn provider_of(app: &str) -> Option<&'static str> {
+    match app {
+        "google-calendar" | "google-meet" => Some("google"),
+        "zoom" => Some("zoom"),
+        "office365-calendar" | "msteams" => Some("graph"),
+        "hubspot" => Some("hubspot"),
+        _ => None,
+    }
+}
+
+/// The routes, nested at `/_providers`.
+pub fn router() -> Router<Arc<Calcom>> {
+    Router::new()
+        .route("/{provider}/oauth/token", any(token))
+        .route("/{provider}/{*rest}", any(api))
+}
+
+/// The access token a credential's key holds (HubSpot's key is camelCase).
+pub fn access_token(key: &Value) -> Option<&str> {
+    key.get("access_token")
+        .or_else(|| key.get("accessToken"))
+        .and_then(Value::as_str)
+}
+
+/// When a provider considers a token expired (epoch ms): Google and Zoom keep
+/// `expiry_date` in ms, Office 365 in seconds, HubSpot `expiryDate` in ms.
+fn expiry_ms(key: &Value) -> Option<f64> {
+    let expiry = key
+        .get("expiry_date")
+        .or_else(|| key.get("expiryDate"))
+        .and_then(Value::as_f64)?;
+    Some(if expiry < 1e11 {
+        expiry * 1000.0
+    } else {
+        expiry
+    })
+}
+
+fn bearer(parts: &axum::http::request::Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+fn credential_for(calcom: &Calcom, apps: &[&str], token: &str) -> Option<Credential> {
+    calcom
+        .store
+        .credentials(None, None)
+        .into_iter()
+        .find(|credential| {
+            credential
+                .app_id
+                .as_deref()
+                .is_some_and(|app| apps.contains(&app))
+                && access_token(&credential.key) == Some(token)
+        })
+}
+
+fn provider_json(status: StatusCode, value: &Value) -> Answer {
+    Answer::json(status, NextRouter::App, value)
+}
+
+fn unauthorized(provider: &str, why: &str) -> Answer {
+    let body = match provider {
+        "google" => {
+            json!({"error": {"code": 401, "message": format!("Request had invalid authentication credentials ({why})."), "status": "UNAUTHENTICATED"}})
+        }
+        "zoom" => json!({"code": 124, "message": format!("Invalid access token ({why}).")}),
+        "graph" => {
+            json!({"error": {"code": "InvalidAuthenticationToken", "message": format!("Access token is empty or invalid ({why}).")}})
+        }
+        _ => {
+            json!({"status": "error", "message": format!("Authentication credentials not found ({why})."), "category": "INVALID_AUTHENTICATION"})
+        }
+    };
+    provider_json(StatusCode::UNAUTHORIZED, &body)
+}
+
+/// The request's parts with the URI as the client sent it (nesting strips the prefix).
+fn original(request: Request) -> (axum::http::request::Parts, axum::body::Body) {
+    let (mut parts, body) = request.into_parts();
+    if let Some(OriginalUri(uri)) = parts.extensions.get::<OriginalUri>().cloned() {
+        parts.uri = uri;
+    }
+    (parts, body)
+}
+
+async fn api(State(calcom): State<Arc<Calcom>>, request: Request) -> Response {
+    let arrival = Arrival::now();
+    let (parts, body) = original(request);
+    let body = axum::body::to_bytes(body, 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let path = parts
+        .uri
+        .path()
+        .trim_start_matches("/_providers/")
+        .to_owned();
+    let (provider, rest) = path.split_once('/').unwrap_or((path.as_str(), ""));
+    let Some((app, apps)) = (match provider {
+        "google" => Some(("google-calendar", &["google-calendar", "google-meet"][..])),
+        "zoom" => Some(("zoom", &["zoom"][..])),
+        "graph" => Some(("office365-calendar", &["office365-calendar", "msteams"][..])),
+        "hubspot" => Some(("hubspot", &["hubspot"][..])),
+        _ => None,
+    }) else {
+        let answer = provider_json(
+            StatusCode::NOT_FOUND,
+            &json!({"error": format!("calsim serves no provider `{provider}`; known: google, zoom, graph, hubspot")}),
+        );
+        return calcom.journal.answered(
+            Surface::Provider,
+            arrival,
+            (&parts, body),
+            &[],
+            answer,
+            json!({"provider": provider}),
+        );
+    };
+    let (answer, verdict) = match calcom.providers.take_fault(app) {
+        Some(fault) => {
+            if let Some(delay) = fault.delay_ms {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            }
+            match fault.status {
+                Some(401) => (
+                    unauthorized(provider, "revoked"),
+                    json!({"app": app, "fault": fault}),
+                ),
+                Some(status) => (
+                    provider_json(
+                        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                        &json!({"error": format!("calsim fault: {status}")}),
+                    ),
+                    json!({"app": app, "fault": fault}),
+                ),
+                None => serve(&calcom, provider, app, apps, &parts, &body, rest),
+            }
+        }
+        None => serve(&calcom, provider, app, apps, &parts, &body, rest),
+    };
+    calcom.journal.answered(
+        Surface::Provider,
+        arrival,
+        (&parts, body),
+        &[],
+        answer,
+        verdict,
+    )
+}
+
+fn serve(
+    calcom: &Calcom,
+    provider: &str,
+    app: &str,
+    apps: &[&str],
+    parts: &axum::http::request::Parts,
+    body: &Bytes,
+    rest: &str,
+) -> (Answer, Value) {
+    let Some(token) = bearer(parts) else {
+        return (
+            unauthorized(provider, "no bearer token"),
+            json!({"app": app, "token": "missing"}),
+        );
+    };
+    let Some(credential) = credential_for(calcom, apps, token) else {
+        return (
+            unauthorized(provider, "unknown token"),
+            json!({"app": app, "token": "unknown"}),
+        );
+    };
+    let now = calcom.clock.now_ms() as f64;
+    if expiry_ms(&credential.key).is_some_and(|expiry| expiry <= now) {
+        return (
+            unauthorized(provider, "expired"),
+            json!({"app": app, "token": "expired", "credentialId": credential.id}),
+        );
+    }
+    let sent: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let providers = &calcom.providers;
+    let id = providers.next();
+    let verdict = json!({"app": app, "token": "valid", "credentialId": credential.id});
+    let method = &parts.method;
+    let segments: Vec<&str> = rest.split('/').collect();
+    let answer = match (provider, method, segments.as_slice()) {
+        ("google", &Method::POST, ["calendar", "v3", "calendars", calendar, "events"]) => {
+            let event_id = format!("calsim{id:08}gcal");
+            providers.record(app, "create", &event_id, &sent);
+            provider_json(
+                StatusCode::OK,
+                &json!({
+                    "kind": "calendar#event", "id": event_id, "status": "confirmed",
+                    "htmlLink": format!("https://www.google.com/calendar/event?eid={event_id}"),
+                    "iCalUID": format!("{event_id}@google.com"), "organizer": {"email": calendar, "self": true},
+                    "summary": sent.get("summary"), "start": sent.get("start"), "end": sent.get("end"),
+                }),
+            )
+        }
+        (
+            "google",
+            &Method::PATCH | &Method::PUT,
+            ["calendar", "v3", "calendars", _, "events", event_id],
+        ) => {
+            providers.record(app, "update", event_id, &sent);
+            provider_json(
+                StatusCode::OK,
+                &json!({"kind": "calendar#event", "id": event_id, "status": "confirmed", "summary": sent.get("summary"), "start": sent.get("start"), "end": sent.get("end")}),
+            )
+        }
+        ("google", &Method::DELETE, ["calendar", "v3", "calendars", _, "events", event_id]) => {
+            providers.record(app, "delete", event_id, &Value::Null);
+            Answer::empty(StatusCode::NO_CONTENT)
+        }
+        ("zoom", &Method::POST, ["v2", "users", "me", "meetings"]) => {
+            let meeting = 80_000_000_000 + id;
+            providers.record(app, "create", &meeting.to_string(), &sent);
+            provider_json(
+                StatusCode::CREATED,
+                &json!({
+                    "id": meeting, "topic": sent.get("topic"), "start_time": sent.get("start_time"),
+                    "duration": sent.get("duration"), "password": "calsim",
+                    "join_url": format!("https://zoom.example/j/{meeting}?pwd=calsim"),
+                    "start_url": format!("https://zoom.example/s/{meeting}"),
+                }),
+            )
+        }
+        ("zoom", &Method::PATCH, ["v2", "meetings", meeting]) => {
+            providers.record(app, "update", meeting, &sent);
+            Answer::empty(StatusCode::NO_CONTENT)
+        }
+        ("zoom", &Method::DELETE, ["v2", "meetings", meeting]) => {
+            providers.record(app, "delete", meeting, &Value::Null);
+            Answer::empty(StatusCode::NO_CONTENT)
+        }
+        ("graph", &Method::POST, ["v1.0", "me", "calendar", "events"]) => {
+            let event_id = format!("AAMkAGcalsim{id:08}");
+            providers.record(app, "create", &event_id, &sent);
+            provider_json(
+                StatusCode::CREATED,
+                &json!({
+                    "id": event_id, "iCalUId": format!("040000008200E00074C5B7101A82E008{id:08}"),
+                    "subject": sent.get("subject"), "start": sent.get("start"), "end": sent.get("end"),
+                    "webLink": format!("https://outlook.example/owa/?itemid={event_id}"),
+                    "onlineMeeting": if sent.get("isOnlineMeeting") == Some(&Value::Bool(true)) { json!({"joinUrl": format!("https://teams.example/l/meetup-join/{event_id}")}) } else { Value::Null },
+                }),
+            )
+        }
+        ("graph", &Method::PATCH, ["v1.0", "me", "calendar", "events", event_id]) => {
+            providers.record(app, "update", event_id, &sent);
+            provider_json(
+                StatusCode::OK,
+                &json!({"id": event_id, "subject": sent.get("subject")}),
+            )
+        }
+        ("graph", &Method::DELETE, ["v1.0", "me", "calendar", "events", event_id]) => {
+            providers.record(app, "delete", event_id, &Value::Null);
+            Answer::empty(StatusCode::NO_CONTENT)
+        }
+        ("hubspot", &Method::POST, ["crm", "v3", "objects", "contacts", "search"]) => {
+            provider_json(StatusCode::OK, &json!({"total": 0, "results": []}))
+        }
+        ("hubspot", &Method::POST, ["crm", "v3", "objects", kind @ ("contacts" | "meetings")]) => {
+            let object = format!("{}", 5_000 + id);
+            providers.record(
+                app,
+                &format!("create-{}", kind.trim_end_matches('s')),
+                &object,
+                &sent,
+            );
+            provider_json(
+                StatusCode::CREATED,
+                &json!({"id": object, "properties": sent.get("properties"), "archived": false}),
+            )
+        }
+        ("hubspot", &Method::PATCH, ["crm", "v3", "objects", "meetings", object]) => {
+            providers.record(app, "update", object, &sent);
+            provider_json(
+                StatusCode::OK,
+                &json!({"id": object, "properties": sent.get("properties")}),
+            )
+        }
+        ("hubspot", &Method::DELETE, ["crm", "v3", "objects", "meetings", object]) => {
+            providers.record(app, "delete", object, &Value::Null);
+            Answer::empty(StatusCode::NO_CONTENT)
+        }
+        _ => provider_json(
+            StatusCode::NOT_FOUND,
+            &json!({"error": format!("calsim's fake {provider} serves no {method} /{rest}")}),
+        ),
+    };
+    (answer, verdict)
+}
+
+/// A provider's token endpoint: `grant_type=refresh_token&refresh_token=...` for a
+/// stored refresh token gets a new access token valid for an hour; anything else is
+/// `invalid_grant`.
+async fn token(State(calcom): State<Arc<Calcom>>, request: Request) -> Response {
+    let arrival = Arrival::now();
+    let (parts, body) = original(request);
+    let body = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let refresh = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|json| json.get("refresh_token")?.as_str().map(str::to_owned))
+        .or_else(|| {
+            form_urlencoded::parse(&body)
+                .find(|(name, _)| name == "refresh_token")
+                .map(|(_, value)| value.into_owned())
+        });
+    let found = refresh.as_deref().and_then(|refresh| {
+        calcom
+            .store
+            .credentials(None, None)
+            .into_iter()
+            .find(|credential| {
+                let stored = credential
+                    .key
+                    .get("refresh_token")
+                    .or_else(|| credential.key.get("refreshToken"))
+                    .and_then(Value::as_str);
+                stored == Some(refresh)
+            })
+    });
+    let (answer, verdict) = match found {
+        Some(credential) => {
+            let id = calcom.providers.next();
+            (
+                provider_json(
+                    StatusCode::OK,
+                    &json!({"access_token": format!("calsim-refreshed-{id}"), "token_type": "Bearer", "expires_in": 3600, "refresh_token": refresh}),
+                ),
+                json!({"credentialId": credential.id, "grant": "refresh_token"}),
+            )
+        }
+        None => (
+            provider_json(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": "invalid_grant", "error_description": "Bad Request"}),
+            ),
+            json!({"grant": "unknown refresh token"}),
+        ),
+    };
+    calcom.journal.answered(
+        Surface::Provider,
+        arrival,
+        (&parts, body),
+        &["refresh_token"],
+        answer,
+        verdict,
+    )
+}

@@ -1,0 +1,455 @@
+//! Bookings use the synced credentials: the organizer's video, calendar and CRM apps
+//! are called on calsim's fake providers with the stored token, after Cal.com's token
+//! handling (a pull when it is expiring, a pull and one retry after a 401), and the
+//! results fill the webhook's `appsStatus` and `videoCallData`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::routing::post;
+use axum::Router;
+use calsim::journal::Surface;
+use calsim::partner::Partner;
+use calsim::receiver::{Receiver, ReceiverConfig};
+use calsim::trigger::TriggerEvent;
+use calsim::{Expectation, Simulator};
+use serde_json::{json, Value};
+
+const FAR: i64 = 4_102_444_800_000; // 2100-01-01
+
+async fn consumer() -> Receiver {
+    Receiver::start(
+        ReceiverConfig {
+            accept_missing_connection_id: true,
+            ..ReceiverConfig::default()
+        },
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap()
+}
+
+/// Organizer 1 with Zoom, Google Calendar and HubSpot credentials; event type 1 uses
+/// all three; BOOKING_CREATED and BOOKING_RESCHEDULED go to `receiver`.
+async fn organizer(sync_endpoint: &str, zoom_expiry: i64, receiver: &Receiver) -> Simulator {
+    let simulator = Simulator::builder()
+        .sync_endpoint(sync_endpoint)
+        .credential(1, "zoom", json!({"access_token": "zoom-token", "refresh_token": "zoom-refresh", "expiry_date": zoom_expiry}))
+        .credential(1, "google-calendar", json!({"access_token": "google-token", "refresh_token": "google-refresh", "expiry_date": FAR}))
+        .credential(1, "hubspot", json!({"accessToken": "hubspot-token", "refreshToken": "hubspot-refresh", "expiryDate": FAR}))
+        .subscription(receiver.url(), &[TriggerEvent::BookingCreated, TriggerEvent::BookingRescheduled, TriggerEvent::BookingCancelled], None)
+        .start()
+        .await
+        .unwrap();
+    let answer = reqwest::Client::new()
+        .patch(format!("{}/_calsim/event-types/1", simulator.url()))
+        .body(r#"{"location":"integrations:zoom","destinationCalendar":"google-calendar","crm":["hubspot"]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    simulator
+}
+
+fn payload(receiver: &Receiver, trigger: &str) -> Value {
+    let delivery = receiver
+        .state()
+        .deliveries()
+        .into_iter()
+        .find(|delivery| delivery.trigger_event.as_deref() == Some(trigger))
+        .unwrap_or_else(|| panic!("no {trigger} delivery"));
+    let body: Value = serde_json::from_str(delivery.body.as_deref().unwrap()).unwrap();
+    body["payload"].clone()
+}
+
+/// The journal as `surface method path -> status`, providers and pulls only.
+fn chain(simulator: &Simulator) -> Vec<String> {
+    simulator
+        .calcom()
+        .journal
+        .entries(None)
+        .iter()
+        .filter(|entry| {
+            matches!(
+                entry.surface,
+                Surface::Provider | Surface::Pull | Surface::Webhook
+            )
+        })
+        .map(|entry| {
+            let path = entry.request.url.split('?').next().unwrap_or_default();
+            let path = path
+                .rsplit_once("/_providers")
+                .map_or(path, |(_, rest)| rest);
+            let status = entry
+                .response
+                .as_ref()
+                .map_or(0, |response| response.status);
+            format!(
+                "{:?} {} {} -> {status}",
+                entry.surface, entry.request.method, path
+            )
+        })
+        .collect()
+}
+
+fn zoom_video(meeting: &Value) -> Value {
+    json!({"type": "zoom_video", "id": meeting["id"], "password": "calsim", "url": meeting["url"]})
+}
+
+#[tokio::test]
+async fn a_booking_with_fresh_tokens_calls_each_app_once_and_reports_them_without_a_pull() {
+    let receiver = consumer().await;
+    let partner = Partner::builder().start().await.unwrap();
+    let simulator = organizer(&partner.sync_endpoint_url(), FAR, &receiver).await;
+    simulator.expect(Expectation::pull().never());
+
+    let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    let payload = payload(&receiver, "BOOKING_CREATED");
+    insta::assert_json_snapshot!(
+        json!({"appsStatus": payload["appsStatus"], "videoCallData": payload["videoCallData"], "location": payload["location"], "metadata": payload["metadata"]}),
+        @r#"
+    {
+      "appsStatus": [
+        {
+          "appName": "Zoom Video",
+          "type": "zoom_video",
+          "success": 1,
+          "failures": 0,
+          "errors": []
+        },
+        {
+          "appName": "Google Calendar",
+          "type": "google_calendar",
+          "success": 1,
+          "failures": 0,
+          "errors": [],
+          "warnings": []
+        },
+        {
+          "appName": "HubSpot",
+          "type": "hubspot_crm",
+          "success": 1,
+          "failures": 0,
+          "errors": []
+        }
+      ],
+      "videoCallData": {
+        "type": "zoom_video",
+        "id": "80000000001",
+        "password": "calsim",
+        "url": "https://zoom.example/j/80000000001?pwd=calsim"
+      },
+      "location": "integrations:zoom",
+      "metadata": {
+        "videoCallUrl": "https://zoom.example/j/80000000001?pwd=calsim"
+      }
+    }
+    "#
+    );
+    assert_eq!(
+        chain(&simulator),
+        [
+            "Provider POST /zoom/v2/users/me/meetings -> 201".to_owned(),
+            "Provider POST /google/calendar/v3/calendars/primary/events -> 200".to_owned(),
+            "Provider POST /hubspot/crm/v3/objects/contacts -> 201".to_owned(),
+            "Provider POST /hubspot/crm/v3/objects/meetings -> 201".to_owned(),
+            format!("Webhook POST {} -> 200", receiver.url()),
+        ]
+    );
+    let references = simulator
+        .calcom()
+        .store
+        .booking(&booked.booking.uid)
+        .unwrap()
+        .references;
+    assert_eq!(references.len(), 3);
+    let provider_calls = simulator.calcom().journal.entries(Some(Surface::Provider));
+    assert!(
+        provider_calls.iter().all(|entry| {
+            entry.request.headers.iter().any(|(name, value)| {
+                name == "authorization"
+                    && !value.to_str().unwrap().contains("zoom-token")
+                    && !value.to_str().unwrap().contains("google-token")
+            })
+        }),
+        "tokens are masked in the journal"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_is_pulled_exactly_once_and_the_call_uses_the_new_one() {
+    let receiver = consumer().await;
+    let partner = Partner::builder().start().await.unwrap();
+    let simulator = organizer(&partner.sync_endpoint_url(), 1, &receiver).await;
+    simulator.expect(
+        Expectation::pull()
+            .user(1)
+            .app("zoom")
+            .answered(200)
+            .times(1),
+    );
+
+    simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    let lines = chain(&simulator);
+    assert!(
+        lines[0].starts_with("Pull POST ") && lines[0].ends_with("-> 200"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[1], "Provider POST /zoom/v2/users/me/meetings -> 201");
+    let zoom = &simulator.calcom().store.credentials(Some(1), Some("zoom"))[0];
+    assert_ne!(
+        zoom.key["access_token"], "zoom-token",
+        "the pulled token is stored"
+    );
+    assert_eq!(
+        zoom.key["refresh_token"], "zoom-refresh",
+        "merged over the stored key"
+    );
+    let payload = payload(&receiver, "BOOKING_CREATED");
+    assert_eq!(payload["appsStatus"][0]["success"], 1);
+    assert_eq!(
+        payload["videoCallData"],
+        zoom_video(&payload["videoCallData"])
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_gets_a_401_then_a_pull_then_one_retry() {
+    let receiver = consumer().await;
+    let partner = Partner::builder().start().await.unwrap();
+    let simulator = organizer(&partner.sync_endpoint_url(), FAR, &receiver).await;
+    let fault = reqwest::Client::new()
+        .post(format!("{}/_calsim/providers/zoom/fault", simulator.url()))
+        .body(r#"{"status":401,"times":1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fault.status(), 200);
+
+    simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    let lines = chain(&simulator);
+    assert_eq!(lines[0], "Provider POST /zoom/v2/users/me/meetings -> 401");
+    assert!(
+        lines[1].starts_with("Pull POST ") && lines[1].ends_with("-> 200"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[2], "Provider POST /zoom/v2/users/me/meetings -> 201");
+    assert_eq!(
+        payload(&receiver, "BOOKING_CREATED")["appsStatus"][0]["success"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_partner_that_answers_garbage_leaves_the_credential_and_falls_back_to_cal_video() {
+    let receiver = consumer().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let garbage = format!("http://{}/api/getToken", listener.local_addr().unwrap());
+    let app = Router::new().route(
+        "/api/getToken",
+        post(|| async { r#"{"token":"not what Cal.com reads"}"# }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let simulator = organizer(&garbage, 1, &receiver).await;
+
+    let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    let payload = payload(&receiver, "BOOKING_CREATED");
+    assert_eq!(
+        payload["appsStatus"][0],
+        json!({"appName": "Zoom Video", "type": "daily_video", "success": 0, "failures": 1, "errors": []})
+    );
+    assert_eq!(
+        payload["appsStatus"][1]["success"], 1,
+        "the other apps still run"
+    );
+    assert_eq!(payload["location"], "integrations:daily");
+    assert_eq!(payload["videoCallData"]["type"], "daily_video");
+    assert_eq!(
+        payload["videoCallData"]["url"],
+        format!("https://app.example.com/video/{}", booked.booking.uid)
+    );
+    let zoom = &simulator.calcom().store.credentials(Some(1), Some("zoom"))[0];
+    assert_eq!(
+        zoom.key["access_token"], "zoom-token",
+        "an unusable reply stores nothing"
+    );
+    assert!(!zoom.invalid);
+    assert!(
+        !chain(&simulator).iter().any(|line| line.contains("/zoom/")),
+        "no provider call without a usable token"
+    );
+}
+
+#[tokio::test]
+async fn with_sync_off_an_expired_token_is_refreshed_at_the_provider() {
+    let receiver = consumer().await;
+    let simulator = organizer("", 1, &receiver).await;
+
+    simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    let lines = chain(&simulator);
+    assert_eq!(lines[0], "Provider POST /zoom/oauth/token -> 200");
+    assert_eq!(lines[1], "Provider POST /zoom/v2/users/me/meetings -> 201");
+    assert!(!lines.iter().any(|line| line.starts_with("Pull")));
+}
+
+#[tokio::test]
+async fn reschedule_updates_and_cancel_deletes_what_the_apps_created() {
+    let receiver = consumer().await;
+    let partner = Partner::builder().start().await.unwrap();
+    let simulator = organizer(&partner.sync_endpoint_url(), FAR, &receiver).await;
+    let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    let moved = simulator
+        .reschedule(&booked.booking.uid, "2030-01-02T10:00:00Z")
+        .await
+        .unwrap();
+    simulator.cancel(&moved.booking.uid).await.unwrap();
+
+    let operations: Vec<String> = simulator
+        .calcom()
+        .providers
+        .records()
+        .iter()
+        .map(|record| {
+            format!(
+                "{} {}",
+                record["app"].as_str().unwrap(),
+                record["operation"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        operations,
+        [
+            "zoom create",
+            "google-calendar create",
+            "hubspot create-contact",
+            "hubspot create-meeting",
+            "zoom update",
+            "google-calendar update",
+            "hubspot update",
+            "zoom delete",
+            "google-calendar delete",
+            "hubspot delete",
+        ]
+    );
+    let rescheduled = payload(&receiver, "BOOKING_RESCHEDULED");
+    assert_eq!(rescheduled["appsStatus"].as_array().unwrap().len(), 3);
+    assert_eq!(rescheduled["videoCallData"]["type"], "zoom_video");
+    let stored = simulator
+        .calcom()
+        .store
+        .booking(&moved.booking.uid)
+        .unwrap();
+    assert_eq!(
+        stored.references.len(),
+        3,
+        "references move to the new booking"
+    );
+    simulator
+        .wait_for_delivery(TriggerEvent::BookingCancelled, Duration::from_secs(2))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_event_type_without_app_settings_keeps_cal_videos_example_status() {
+    let receiver = consumer().await;
+    let simulator = Simulator::builder()
+        .credential(
+            1,
+            "zoom",
+            json!({"access_token": "zoom-token", "expiry_date": FAR}),
+        )
+        .subscription(receiver.url(), &[TriggerEvent::BookingCreated], None)
+        .start()
+        .await
+        .unwrap();
+
+    simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    assert_eq!(
+        payload(&receiver, "BOOKING_CREATED")["appsStatus"],
+        json!([{"appName": "Cal Video", "type": "daily_video", "success": 1, "failures": 0, "errors": []}])
+    );
+    assert!(simulator
+        .calcom()
+        .journal
+        .entries(Some(Surface::Provider))
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_provider_outage_fails_that_app_every_time_but_never_the_booking() {
+    let receiver = consumer().await;
+    let partner = Partner::builder().start().await.unwrap();
+    let simulator = organizer(&partner.sync_endpoint_url(), FAR, &receiver).await;
+    let client = reqwest::Client::new();
+    let fault = client
+        .post(format!(
+            "{}/_calsim/providers/google-calendar/fault",
+            simulator.url()
+        ))
+        .body(r#"{"status":503}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fault.status(), 200);
+
+    let first = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+    let second = simulator.book(1, "2030-01-03T10:00:00Z").await.unwrap();
+
+    for step in [&first, &second] {
+        assert_eq!(
+            step.dispatched.len(),
+            1,
+            "the booking and its webhook happen"
+        );
+    }
+    let statuses: Vec<Value> = receiver
+        .state()
+        .deliveries()
+        .iter()
+        .map(|delivery| {
+            serde_json::from_str::<Value>(delivery.body.as_deref().unwrap()).unwrap()["payload"]
+                ["appsStatus"][1]
+                .clone()
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            json!({"appName": "Google Calendar", "type": "google_calendar", "success": 0, "failures": 1, "errors": [], "warnings": []});
+            2
+        ]
+    );
+    assert!(
+        !chain(&simulator)
+            .iter()
+            .any(|line| line.starts_with("Pull")),
+        "a 503 is not a token problem: no pull"
+    );
+    let cleared = client
+        .delete(format!(
+            "{}/_calsim/providers/google-calendar/fault",
+            simulator.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), 204);
+    simulator.book(1, "2030-01-05T10:00:00Z").await.unwrap();
+    assert_eq!(payload_of_last(&receiver)["appsStatus"][1]["success"], 1);
+}
+
+fn payload_of_last(receiver: &Receiver) -> Value {
+    let deliveries = receiver.state().deliveries();
+    let body: Value =
+        serde_json::from_str(deliveries.last().unwrap().body.as_deref().unwrap()).unwrap();
+    body["payload"].clone()
+}
