@@ -19,6 +19,7 @@ pub mod due_work;
 pub mod expectation;
 pub mod integrations;
 mod not_found;
+pub mod provider_data;
 pub mod providers;
 pub mod pull;
 pub mod router;

@@ -13,9 +13,7 @@
 //! (401, 403, 429, 5xx), a delay, once or always. Every call is journaled on the
 //! `provider` surface, the token masked.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{OriginalUri, Request, State};
@@ -24,111 +22,14 @@ use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+pub use crate::calcom::provider_data::{Fault, Providers};
 use crate::calcom::state::Calcom;
 use crate::calcom::store::Credential;
 use crate::net::journal::{Arrival, Surface};
 use crate::protocol::answer::Answer;
 use crate::protocol::profile::NextRouter;
-
-/// A fault a provider answers with before looking at the token.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Fault {
-    /// Answer this status (401 revoked, 403, 429, 500, 503...).
-    #[serde(default)]
-    pub status: Option<u16>,
-    /// Wait this long before answering (past Cal.com's patience: a timeout).
-    #[serde(default)]
-    pub delay_ms: Option<u64>,
-    /// How many calls it applies to; absent: every call until cleared.
-    #[serde(default)]
-    pub times: Option<u32>,
-}
-
-/// The providers' state: faults per app and the records the apps created.
-#[derive(Debug, Default)]
-pub struct Providers {
-    faults: Mutex<HashMap<String, Fault>>,
-    records: Mutex<Vec<Value>>,
-    next_id: AtomicU64,
-}
-
-impl Providers {
-    /// Sets (replaces) the fault of an app.
-    pub fn set_fault(&self, app: &str, fault: Fault) {
-        self.faults
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .insert(app.to_owned(), fault);
-    }
-
-    /// Clears an app's fault.
-    pub fn clear_fault(&self, app: &str) -> Option<Fault> {
-        self.faults
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .remove(app)
-    }
-
-    /// The fault to apply to this call, counting it down.
-    fn take_fault(&self, app: &str) -> Option<Fault> {
-        let mut faults = self
-            .faults
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        let fault = faults.get_mut(app)?;
-        let applied = fault.clone();
-        match &mut fault.times {
-            Some(0) => {
-                faults.remove(app);
-                return None;
-            }
-            Some(left) => {
-                *left -= 1;
-                if *left == 0 {
-                    faults.remove(app);
-                }
-            }
-            None => {}
-        }
-        Some(applied)
-    }
-
-    /// Every record the apps created or changed, oldest first
-    /// (`{"app", "operation", "id", "body"}`).
-    pub fn records(&self) -> Vec<Value> {
-        self.records
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .clone()
-    }
-
-    /// Forgets faults and records (`POST /_calsim/reset`).
-    pub fn clear(&self) {
-        self.faults
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .clear();
-        self.records
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .clear();
-    }
-
-    fn record(&self, app: &str, operation: &str, id: &str, body: &Value) {
-        self.records
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .push(json!({ "app": app, "operation": operation, "id": id, "body": body }));
-    }
-
-    fn next(&self) -> u64 {
-        self.next_id.fetch_add(1, Ordering::Relaxed) + 1
-    }
-}
 
 /// The provider an app's service calls, and the path prefix it lives at.
 pub fn provider_of(app: &str) -> Option<&'static str> {

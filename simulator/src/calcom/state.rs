@@ -25,7 +25,7 @@ pub struct Calcom {
     /// Time-based triggers waiting for the clock.
     pub scheduler: crate::calcom::scheduler::Scheduler,
     /// The fake providers' faults and records.
-    pub providers: crate::calcom::providers::Providers,
+    pub providers: crate::calcom::provider_data::Providers,
     /// Where this fake Cal.com serves (`http://127.0.0.1:<port>`), once it listens: the
     /// app services call the fake providers there.
     pub self_url: std::sync::OnceLock<String>,
@@ -42,7 +42,7 @@ impl Calcom {
             journal: Journal::default(),
             clock: Clock::default(),
             scheduler: crate::calcom::scheduler::Scheduler::default(),
-            providers: crate::calcom::providers::Providers::default(),
+            providers: crate::calcom::provider_data::Providers::default(),
             self_url: std::sync::OnceLock::new(),
         })
     }
