@@ -202,6 +202,23 @@ fn push(url: &str, header: &str, secret: &str, key: &str) -> (u16, String) {
     )
 }
 
+/// GETs and returns the status and body (5 s limit).
+fn get(url: &str) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(url)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    })
+}
+
 /// POSTs and returns the status and body (5 s limit).
 fn post(url: &str, headers: &[(&str, &str)], body: String) -> (u16, String) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -1169,4 +1186,125 @@ fn journal_exports_har_from_a_running_serve() {
         format!("{}/api/webhook/app-credential", served.url)
     );
     std::fs::remove_file(har).unwrap();
+}
+
+/// The README's lifecycle example: a booking's MEETING_STARTED fires when the clock is
+/// moved to the next scheduled job.
+#[test]
+fn clock_advance_next_fires_the_booked_meeting_start() {
+    let served = serve(&[], &[]);
+    let receiver = spawn_server("receive", &["--accept-missing-connection-id"], &[]);
+    let (status, _) = post(
+        &format!("{}/v2/webhooks", served.url),
+        &[
+            ("authorization", "Bearer cal_calsim_admin_key"),
+            ("content-type", "application/json"),
+        ],
+        format!(
+            r#"{{"subscriberUrl":"{}/hook","triggers":["MEETING_STARTED"],"active":true}}"#,
+            receiver.url
+        ),
+    );
+    assert_eq!(status, 201);
+    let booked = calsim(
+        &[
+            "booking",
+            "create",
+            "--url",
+            &served.url,
+            "--start",
+            "2030-01-01T10:00:00Z",
+        ],
+        None,
+    );
+    assert_eq!(booked.status.code(), Some(0), "{}", stdout(&booked));
+
+    let moved = calsim(&["clock", "advance", "--next", "--url", &served.url], None);
+
+    assert_eq!(
+        moved.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&moved),
+        stderr(&moved)
+    );
+    let text = stdout(&moved);
+    assert!(text.starts_with("clock 2030-01-01T10:00:00"), "{text}");
+    assert!(
+        text.contains(&format!("fired to {}/hook -> 200", receiver.url)),
+        "{text}"
+    );
+    assert!(text.ends_with("1 deliveries\n"), "{text}");
+    let shown = calsim(&["clock", "--url", &served.url, "--json"], None);
+    let clock: serde_json::Value = serde_json::from_str(&stdout(&shown)).unwrap();
+    assert!(clock["offsetMs"].as_i64().unwrap() > 0);
+}
+
+#[test]
+fn an_unknown_booking_uid_is_named_with_the_uids_that_exist() {
+    let served = serve(&[], &[]);
+    calsim(
+        &[
+            "booking",
+            "create",
+            "--url",
+            &served.url,
+            "--start",
+            "2030-01-01T10:00:00Z",
+        ],
+        None,
+    );
+
+    let output = calsim(
+        &[
+            "booking",
+            "cancel",
+            "calsim-booking-999",
+            "--url",
+            &served.url,
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output)
+            .contains("no booking with uid calsim-booking-999; the newest are calsim-booking-100"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn serve_prints_one_json_line_when_ready_and_answers_the_index_with_or_without_slash() {
+    let mut child = Command::new(CALSIM)
+        .args(["serve", "--port", "0", "--ready-json"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let url = ready["url"].as_str().unwrap().to_owned();
+
+    let with_slash = get(&format!("{url}/_calsim/"));
+    let without = get(&format!("{url}/_calsim"));
+    let page = get(&format!("{url}/_calsim/ui"));
+
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        ready["port"].as_u64().unwrap().to_string(),
+        url.rsplit(':').next().unwrap()
+    );
+    assert_eq!(ready["inspector"], format!("{url}/_calsim/ui"));
+    assert_eq!(with_slash.0, 200, "{}", with_slash.1);
+    assert_eq!(without, with_slash);
+    assert_eq!(page.0, 200);
+    assert!(page.1.contains("calsim inspector"));
 }

@@ -153,9 +153,9 @@ pub enum LifecycleError {
     /// No such event type.
     #[error("no event type with id {0}; the seed has 1 and 2 (user 1) and 3 (user 2)")]
     UnknownEventType(i64),
-    /// No such booking.
-    #[error("no booking with uid {0}; list them with GET /_calsim/bookings")]
-    UnknownBooking(String),
+    /// No such booking: the uid asked for, and some that exist.
+    #[error("no booking with uid {0}; {1}")]
+    UnknownBooking(String, String),
     /// No such user.
     #[error("no user with id {0}; list them with GET /_calsim/users")]
     UnknownUser(i64),
@@ -284,10 +284,26 @@ fn instant(text: &str) -> Result<i64, LifecycleError> {
 }
 
 fn booking(calcom: &Calcom, uid: &str) -> Result<Booking, LifecycleError> {
-    calcom
-        .store
-        .booking(uid)
-        .ok_or_else(|| LifecycleError::UnknownBooking(uid.to_owned()))
+    calcom.store.booking(uid).ok_or_else(|| {
+        let known: Vec<String> = calcom
+            .store
+            .bookings()
+            .into_iter()
+            .rev()
+            .take(10)
+            .map(|booking| booking.uid)
+            .collect();
+        let hint = if known.is_empty() {
+            "there are no bookings yet; create one with `calsim booking create --start ...`"
+                .to_owned()
+        } else {
+            format!(
+                "the newest are {} (GET /_calsim/bookings lists all)",
+                known.join(", ")
+            )
+        };
+        LifecycleError::UnknownBooking(uid.to_owned(), hint)
+    })
 }
 
 fn expect(

@@ -34,6 +34,13 @@ pub fn router() -> Router<Arc<Calcom>> {
         .route("/credentials/{id}/expire", post(expire_credential))
         .route("/journal", get(list_journal).delete(clear_journal))
         .route("/journal.har", get(journal_har))
+        .route("/journal/live", get(journal_live))
+        .route("/journal/{id}/resend", post(resend))
+        .route("/ui", get(crate::net::inspector::page))
+        .route(
+            "/ui/info",
+            get(|| async { crate::net::inspector::info("calcom") }),
+        )
         .route("/clock", get(show_clock))
         .route("/clock/advance", post(advance_clock))
         .route("/reset", post(reset))
@@ -119,9 +126,15 @@ fn body<T: serde::de::DeserializeOwned>(text: &str, hint: &'static str) -> Resul
         .map_err(|error| ControlError::bad_request(format!("bad JSON body: {error}"), hint))
 }
 
+/// The index, also at `/_calsim/` (with the slash), where nesting does not reach.
+pub(crate) async fn index_page() -> Response {
+    index().await.into_response()
+}
+
 async fn index() -> Answer {
     ok(json!({
         "endpoints": [
+            "GET /_calsim/ui (the web inspector)",
             "GET /_calsim/config",
             "GET|POST /_calsim/users",
             "GET|POST /_calsim/apps",
@@ -365,6 +378,45 @@ async fn journal_har(
     ok(shown(&calcom, har))
 }
 
+/// New journal entries as server-sent events, masked as the journal view is.
+async fn journal_live(State(calcom): State<Arc<Calcom>>) -> Response {
+    let masked = Arc::clone(&calcom);
+    crate::net::inspector::live(&calcom.journal, move |entry| shown(&masked, entry)).into_response()
+}
+
+/// Sends a recorded webhook delivery again, byte for byte with its recorded headers;
+/// the attempt is journaled as a new delivery.
+async fn resend(State(calcom): State<Arc<Calcom>>, Path(id): Path<u64>) -> Answer {
+    let entry = calcom
+        .journal
+        .entries(Some(Surface::Webhook))
+        .into_iter()
+        .find(|entry| entry.id == id)
+        .ok_or_else(|| {
+            ControlError::not_found(
+                format!("no webhook delivery with journal id {id}"),
+                "list deliveries with GET /_calsim/journal?surface=webhook",
+            )
+        })?;
+    let mut headers = axum::http::HeaderMap::new();
+    for (name, value) in &entry.request.headers {
+        headers.append(name.clone(), value.clone());
+    }
+    let outgoing = crate::net::delivery::Outgoing {
+        url: entry.request.url.clone(),
+        headers,
+        body: entry.request.body.clone(),
+    };
+    let attempt = crate::net::delivery::deliver(
+        &calcom.http,
+        &outgoing,
+        calcom.config().pull_timeout,
+        Some(&calcom.journal),
+    )
+    .await;
+    ok(attempt)
+}
+
 async fn clear_journal(State(calcom): State<Arc<Calcom>>) -> Answer {
     calcom.journal.clear();
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -377,14 +429,52 @@ async fn show_clock(State(calcom): State<Arc<Calcom>>) -> Answer {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Advance {
-    ms: i64,
+    #[serde(default)]
+    ms: Option<i64>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    next: bool,
 }
 
+const ADVANCE_HINT: &str = r#"send {"ms": 3600000} (an hour forward), {"to": "2030-01-01T10:00:00Z"} or {"next": true} (to the next scheduled job)"#;
+
 async fn advance_clock(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
-    let Advance { ms } = body(
-        &text,
-        r#"send {"ms": 3600000} to move the clock an hour forward"#,
-    )?;
+    let advance: Advance = body(&text, ADVANCE_HINT)?;
+    let now = calcom.clock.now_ms();
+    let ms = match (advance.ms, advance.to, advance.next) {
+        (Some(ms), None, false) => ms,
+        (None, Some(to), false) => {
+            let target: jiff::Timestamp = to.parse().map_err(|error| {
+                ControlError::bad_request(
+                    format!("`to`: {to} is not an RFC 3339 time ({error})"),
+                    ADVANCE_HINT,
+                )
+            })?;
+            target.as_millisecond() - now
+        }
+        (None, None, true) => {
+            let next = calcom.scheduler.pending().first().map(|job| job.due_ms).ok_or_else(|| {
+                ControlError::bad_request("nothing is scheduled", "book a meeting first: MEETING_STARTED/ENDED are scheduled at its start and end")
+            })?;
+            (next - now).max(0)
+        }
+        _ => {
+            return Err(ControlError::bad_request(
+                "give exactly one of `ms`, `to`, `next`",
+                ADVANCE_HINT,
+            ))
+        }
+    };
+    if ms < 0 {
+        return Err(ControlError::bad_request(
+            format!(
+                "that is {} ms in the past; the clock only moves forward",
+                -ms
+            ),
+            ADVANCE_HINT,
+        ));
+    }
     let dispatched = crate::calcom::due_work::advance(&calcom, ms).await;
     ok(
         json!({ "nowMs": calcom.clock.now_ms(), "offsetMs": calcom.clock.offset_ms(), "dispatched": dispatched }),

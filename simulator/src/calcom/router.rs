@@ -24,6 +24,7 @@ pub fn router(calcom: Arc<Calcom>) -> Router {
         .merge(api_v1::router())
         .merge(api_v2::router())
         .merge(integrations::router())
+        .route("/_calsim/", axum::routing::get(control::index_page))
         .nest("/_calsim", control::router())
         .nest("/_providers", crate::calcom::providers::router())
         .fallback(not_found::unknown_route)

@@ -36,37 +36,57 @@ enum Step {
         price: i64,
     },
     /// Confirm a requested booking (BOOKING_CREATED).
-    Confirm { uid: String },
+    Confirm {
+        /// The booking's uid (`calsim booking` prints it; GET /_calsim/bookings lists them).
+        uid: String,
+    },
     /// Reject a requested booking (BOOKING_REJECTED).
     Reject {
+        /// The booking's uid (`calsim booking` prints it; GET /_calsim/bookings lists them).
         uid: String,
+        /// Why (the payload's `rejectionReason`).
         #[arg(long)]
         reason: Option<String>,
     },
     /// Cancel (BOOKING_CANCELLED).
     Cancel {
+        /// The booking's uid (`calsim booking` prints it; GET /_calsim/bookings lists them).
         uid: String,
+        /// Why (the payload's `cancellationReason`).
         #[arg(long)]
         reason: Option<String>,
     },
     /// Move to a new start (BOOKING_RESCHEDULED, new uid).
     Reschedule {
+        /// The booking's uid (`calsim booking` prints it; GET /_calsim/bookings lists them).
         uid: String,
+        /// The new start, ISO 8601.
         #[arg(long)]
         start: String,
     },
     /// Pay a priced booking (BOOKING_PAID).
-    Pay { uid: String },
+    Pay {
+        /// The booking's uid (`calsim booking` prints it; GET /_calsim/bookings lists them).
+        uid: String,
+    },
     /// Mark the guest as a no-show (BOOKING_NO_SHOW_UPDATED); --undo unmarks.
     NoShow {
+        /// The booking's uid (`calsim booking` prints it; GET /_calsim/bookings lists them).
         uid: String,
+        /// Unmark the no-show instead.
         #[arg(long)]
         undo: bool,
     },
     /// Start the meeting now (MEETING_STARTED) instead of at its time.
-    Start { uid: String },
+    Start {
+        /// The booking's uid (`calsim booking` prints it; GET /_calsim/bookings lists them).
+        uid: String,
+    },
     /// End the meeting now (MEETING_ENDED) instead of at its time.
-    End { uid: String },
+    End {
+        /// The booking's uid (`calsim booking` prints it; GET /_calsim/bookings lists them).
+        uid: String,
+    },
 }
 
 impl BookingCommand {

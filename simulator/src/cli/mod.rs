@@ -2,6 +2,7 @@
 
 mod booking;
 mod check;
+mod clock;
 mod decrypt;
 mod encrypt;
 mod journal;
@@ -71,6 +72,8 @@ enum Command {
     Journal(journal::JournalCommand),
     /// Write calsim's test vectors (JSON) for implementations in other languages.
     Vectors(vectors::VectorsCommand),
+    /// Show or move a running fake Cal.com's virtual clock.
+    Clock(clock::ClockCommand),
 }
 
 impl Cli {
@@ -94,6 +97,7 @@ impl Cli {
             Command::Replay(command) => command.run().await,
             Command::Journal(command) => command.run().await,
             Command::Vectors(command) => command.run(),
+            Command::Clock(command) => command.run().await,
         }
     }
 }
@@ -148,5 +152,34 @@ fn argument_or_stdin(argument: Option<String>) -> anyhow::Result<String> {
             Ok(text.trim_end_matches(['\n', '\r']).to_owned())
         }
         Some(_) => Ok(argument.unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for argument in command.get_arguments() {
+            let id = argument.get_id().as_str();
+            if id != "help" && id != "version" && argument.get_help().is_none() {
+                missing.push(format!("{path} <{id}>"));
+            }
+        }
+        for subcommand in command.get_subcommands() {
+            let name = format!("{path} {}", subcommand.get_name());
+            if subcommand.get_name() != "help" && subcommand.get_about().is_none() {
+                missing.push(format!("{name} (no about)"));
+            }
+            walk(subcommand, &name, missing);
+        }
+    }
+
+    /// `--help` explains every subcommand and every argument.
+    #[test]
+    fn every_subcommand_and_argument_has_help_text() {
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "calsim", &mut missing);
+        assert!(missing.is_empty(), "without help text: {missing:#?}");
     }
 }

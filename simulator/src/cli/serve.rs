@@ -57,6 +57,10 @@ pub struct Serve {
     /// Add your own app from its `config.json` (validated like Cal.com's app-store build); repeatable.
     #[arg(long = "app-config", value_name = "FILE")]
     app_configs: Vec<PathBuf>,
+    /// Print one JSON line `{"url": ..., "port": ..., "inspector": ...}` once listening,
+    /// instead of the banner, for scripts (handy with `--port 0`).
+    #[arg(long)]
+    ready_json: bool,
 }
 
 fn parse_zod(value: &str) -> Result<ZodVersion, String> {
@@ -114,6 +118,7 @@ impl Serve {
     }
 
     pub async fn run(self) -> anyhow::Result<u8> {
+        let ready_json = self.ready_json;
         let apps = self
             .app_configs
             .iter()
@@ -138,7 +143,18 @@ impl Serve {
             );
             simulator.calcom().store.put_app(app, Some(metadata));
         }
-        let banner = banner(&config, &simulator.url());
+        let banner = if ready_json {
+            format!(
+                "{}\n",
+                serde_json::json!({
+                    "url": simulator.url(),
+                    "port": simulator.address().port(),
+                    "inspector": format!("{}/_calsim/ui", simulator.url()),
+                })
+            )
+        } else {
+            banner(&config, &simulator.url())
+        };
         std::io::stdout().write_all(banner.as_bytes())?;
         std::io::stdout().flush()?;
         simulator.wait_for_ctrl_c().await;
@@ -198,6 +214,7 @@ fn banner(config: &Config, url: &str) -> String {
          Encryption key:      {key}  (AES-256-CBC; the 32 characters are the key bytes)\n\
          API v1:              {url}/api/v1/credential-sync?apiKey={api_key}&userId=1\n\
          Pull:                {pull}\n\
+         Inspector:           {url}/_calsim/ui\n\
          Control API:         {url}/_calsim/\n\
          API v2 webhooks:     {url}/v2/webhooks  (Authorization: Bearer {api_key})\n\
          Users:               1 (admin, org 1 admin), 2 (key cal_calsim_user_key), 3, 4, 5\n\

@@ -228,6 +228,7 @@ pub struct Journal {
     entries: Mutex<VecDeque<Arc<Entry>>>,
     next_id: AtomicU64,
     capacity: usize,
+    live: tokio::sync::broadcast::Sender<Arc<Entry>>,
 }
 
 impl Default for Journal {
@@ -246,7 +247,14 @@ impl Journal {
             entries: Mutex::new(VecDeque::new()),
             next_id: AtomicU64::new(1),
             capacity: capacity.max(1),
+            live: tokio::sync::broadcast::channel(256).0,
         }
+    }
+
+    /// New entries as they are recorded (the inspector's live view); a reader that
+    /// falls more than 256 entries behind skips ahead.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Entry>> {
+        self.live.subscribe()
     }
 
     /// Appends an entry and returns it.
@@ -267,6 +275,10 @@ impl Journal {
             entries.pop_front();
         }
         entries.push_back(Arc::clone(&entry));
+        drop(entries);
+        if self.live.receiver_count() > 0 {
+            let _ = self.live.send(Arc::clone(&entry));
+        }
         entry
     }
 

@@ -7,5 +7,6 @@
 pub mod delivery;
 pub mod har;
 pub mod http_client;
+pub mod inspector;
 pub mod journal;
 pub mod server;

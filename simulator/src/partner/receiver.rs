@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use base64::Engine;
 use serde::Serialize;
@@ -102,7 +102,46 @@ impl ReceiverState {
 
 /// The receiver's routes: every path accepts deliveries.
 pub fn router(state: Arc<ReceiverState>) -> Router {
-    Router::new().fallback(receive).with_state(state)
+    Router::new()
+        .route(
+            "/_calsim/ui",
+            axum::routing::get(crate::net::inspector::page),
+        )
+        .route(
+            "/_calsim/ui/info",
+            axum::routing::get(|| async { crate::net::inspector::info("receiver") }),
+        )
+        .route("/_calsim/journal", axum::routing::get(journal))
+        .route("/_calsim/journal/live", axum::routing::get(journal_live))
+        .fallback(receive)
+        .with_state(state)
+}
+
+/// The receiver's journal (deliveries received), as the inspector reads it.
+async fn journal(State(state): State<Arc<ReceiverState>>) -> Response {
+    let entries: Vec<Value> = state
+        .journal
+        .entries(None)
+        .iter()
+        .map(|entry| shown(&state, entry))
+        .collect();
+    axum::Json(entries).into_response()
+}
+
+async fn journal_live(State(state): State<Arc<ReceiverState>>) -> Response {
+    let masked = Arc::clone(&state);
+    crate::net::inspector::live(&state.journal, move |entry| shown(&masked, entry)).into_response()
+}
+
+/// An entry with the receiver's secret and secret-named fields masked.
+fn shown(state: &ReceiverState, entry: &crate::net::journal::Entry) -> Value {
+    let value = serde_json::to_value(entry).unwrap_or_default();
+    let secret = state.config.secret.as_deref().unwrap_or_default();
+    let secrets: Vec<&str> = [secret]
+        .into_iter()
+        .filter(|secret| !secret.is_empty())
+        .collect();
+    crate::protocol::redact::scrub_value(&value, &secrets)
 }
 
 async fn receive(State(state): State<Arc<ReceiverState>>, request: Request) -> Response {
