@@ -1308,3 +1308,109 @@ fn serve_prints_one_json_line_when_ready_and_answers_the_index_with_or_without_s
     assert_eq!(page.0, 200);
     assert!(page.1.contains("calsim inspector"));
 }
+
+/// Every control operation from the shell, against one running serve: subscriptions,
+/// credentials, users, the configuration changed without a restart (state kept,
+/// journaled, secrets masked) and the journal as lines and JSON.
+#[test]
+fn the_control_cli_drives_a_running_serve_without_restarts() {
+    let served = serve(&[], &[]);
+    let partner = spawn_server("partner", &[], &[]);
+    let url = served.url.as_str();
+    let run = |args: &[&str]| {
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["--url", url]);
+        let output = calsim(&full, None);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        stdout(&output)
+    };
+
+    let created = run(&[
+        "subscriptions",
+        "create",
+        "--to",
+        "http://127.0.0.1:9/hook",
+        "--triggers",
+        "BOOKING_CREATED,BOOKING_CANCELLED",
+        "--secret",
+        "s3cret",
+    ]);
+    let id = created.trim().strip_prefix("created ").unwrap().to_owned();
+    assert!(run(&["subscriptions", "list"]).contains(&format!("{id} http://127.0.0.1:9/hook")));
+    assert_eq!(
+        run(&["users", "add", "42", "--email", "ada@example.com"]),
+        "user 42 <ada@example.com>\n"
+    );
+    let (status, _) = push(
+        url,
+        "calcom-credential-sync-secret",
+        "calsim-dev-sync-secret",
+        "calsim-dev-key-0123456789abcdef!",
+    );
+    assert_eq!(status, 200);
+    assert!(run(&["credentials", "list"]).contains("#1 user 1 zoom (zoom_video)"));
+    let changed = run(&[
+        "config",
+        "set",
+        &format!("syncEndpoint={}/api/getToken", partner.url),
+        "syncSecret=calsim-dev-sync-secret",
+        "webhookAttempts=3",
+    ]);
+    assert!(
+        changed.contains(&format!("syncEndpoint       {}/api/getToken", partner.url)),
+        "{changed}"
+    );
+    assert!(changed.contains("pullEnabled        true"), "{changed}");
+    assert!(run(&["credentials", "expire", "1"]).starts_with("#1 user 1 zoom"));
+    assert_eq!(
+        run(&["credentials", "refresh", "1"]),
+        "partner answered 200 -> token stored\n"
+    );
+    assert!(
+        run(&["credentials", "list"]).contains("#1 user 1 zoom"),
+        "state survives the change"
+    );
+    assert_eq!(
+        run(&["subscriptions", "delete", &id]),
+        format!("deleted {id}\n")
+    );
+
+    let lines = calsim(&["journal", "--from", url], None);
+    let journal = stdout(&lines);
+    assert!(
+        journal.contains(" app-credential POST /api/webhook/app-credential -> 200"),
+        "{journal}"
+    );
+    assert!(
+        journal.contains(" control PATCH /_calsim/config -> no answer"),
+        "{journal}"
+    );
+    assert!(journal.contains(" pull POST "), "{journal}");
+    let json = calsim(
+        &["journal", "--from", url, "--json", "--surface", "control"],
+        None,
+    );
+    let entries: Vec<serde_json::Value> = stdout(&json)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 1);
+    assert!(
+        !entries[0]["request"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("calsim-dev-sync-secret"),
+        "secrets masked: {}",
+        entries[0]
+    );
+    assert_eq!(
+        entries[0]["verdict"]["changed"],
+        serde_json::json!(["syncEndpoint", "syncSecret", "webhookAttempts"])
+    );
+}

@@ -22,7 +22,7 @@ use crate::protocol::catalog::{self, App, AppMetadata};
 pub fn router() -> Router<Arc<Calcom>> {
     Router::new()
         .route("/", get(index))
-        .route("/config", get(show_config))
+        .route("/config", get(show_config).patch(change_config))
         .route("/users", get(list_users).post(put_user))
         .route("/apps", get(list_apps).post(add_app))
         .route("/credentials", get(list_credentials).post(add_credential))
@@ -173,6 +173,118 @@ async fn show_config(State(calcom): State<Arc<Calcom>>) -> Answer {
         "syncSecret": crate::protocol::redact::mask(&config.sync_secret),
         "encryptionKey": crate::protocol::redact::mask(&config.encryption_key),
     }))
+}
+
+/// Run-time settings a running simulator can change without losing its state.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConfigChange {
+    #[serde(default)]
+    profile: Option<crate::protocol::profile::Profile>,
+    #[serde(default)]
+    sync_endpoint: Option<String>,
+    #[serde(default)]
+    sync_secret: Option<String>,
+    #[serde(default)]
+    header_name: Option<String>,
+    #[serde(default)]
+    encryption_key: Option<String>,
+    #[serde(default)]
+    zod: Option<crate::protocol::zod::ZodVersion>,
+    #[serde(default)]
+    api_v1: Option<bool>,
+    #[serde(default)]
+    webhook_attempts: Option<u32>,
+    #[serde(default)]
+    wrapped_meeting_bodies: Option<bool>,
+}
+
+const CONFIG_HINT: &str = r#"send any of {"profile": "current", "syncEndpoint": "http://...", "syncSecret": "...", "headerName": "...", "encryptionKey": "<32 characters>", "zod": "v3", "apiV1": true, "webhookAttempts": 3, "wrappedMeetingBodies": false}"#;
+
+/// Changes run-time settings; users, credentials, subscriptions, bookings and the
+/// journal stay. The change is journaled (secrets masked).
+async fn change_config(State(calcom): State<Arc<Calcom>>, text: String) -> Answer {
+    let change: ConfigChange = body(&text, CONFIG_HINT)?;
+    let mut config = (*calcom.config()).clone();
+    if let Some(profile) = change.profile {
+        config.set_profile(profile);
+    }
+    if let Some(key) = &change.encryption_key {
+        crate::protocol::crypto::EncryptionKey::from_env_string(key).map_err(|error| {
+            ControlError::bad_request(format!("encryptionKey: {error}"), CONFIG_HINT)
+        })?;
+    }
+    let mut changed = Vec::new();
+    let mut set = |name: &str, apply: &mut dyn FnMut(&mut crate::config::Config)| {
+        apply(&mut config);
+        changed.push(name.to_owned());
+    };
+    if let Some(value) = change.sync_endpoint {
+        set("syncEndpoint", &mut |config| {
+            config.sync_endpoint = value.clone()
+        });
+    }
+    if let Some(value) = change.sync_secret {
+        set("syncSecret", &mut |config| {
+            config.sync_secret = value.clone()
+        });
+    }
+    if let Some(value) = change.header_name {
+        set("headerName", &mut |config| {
+            config.header_name = value.clone()
+        });
+    }
+    if let Some(value) = change.encryption_key {
+        set("encryptionKey", &mut |config| {
+            config.encryption_key = value.clone()
+        });
+    }
+    if let Some(value) = change.zod {
+        set("zod", &mut |config| config.zod = value);
+    }
+    if let Some(value) = change.api_v1 {
+        set("apiV1", &mut |config| config.api_v1 = value);
+    }
+    if let Some(value) = change.webhook_attempts {
+        set("webhookAttempts", &mut |config| {
+            config.webhook_max_attempts = value.max(1)
+        });
+    }
+    if let Some(value) = change.wrapped_meeting_bodies {
+        set("wrappedMeetingBodies", &mut |config| {
+            config.wrapped_meeting_bodies = value
+        });
+    }
+    if change.profile.is_some() {
+        changed.push("profile".to_owned());
+    }
+    let before = calcom.config();
+    let secrets = [
+        before.sync_secret.clone(),
+        before.encryption_key.clone(),
+        config.sync_secret.clone(),
+        config.encryption_key.clone(),
+    ];
+    calcom.set_config(config);
+    tracing::info!("configuration changed at run time: {}", changed.join(", "));
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    calcom.journal.record(crate::net::journal::NewEntry {
+        direction: crate::net::journal::Direction::Received,
+        surface: Surface::Control,
+        started: time::OffsetDateTime::now_utc(),
+        request: crate::net::journal::RecordedRequest::new(
+            "PATCH",
+            "/_calsim/config",
+            &axum::http::HeaderMap::new(),
+            bytes::Bytes::from(crate::protocol::redact::scrub_text(&text, &secrets)),
+            &[],
+        ),
+        response: None,
+        error: None,
+        elapsed: std::time::Duration::ZERO,
+        verdict: Some(json!({ "changed": changed })),
+    });
+    show_config(State(calcom)).await
 }
 
 async fn list_users(State(calcom): State<Arc<Calcom>>) -> Answer {

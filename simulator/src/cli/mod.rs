@@ -3,6 +3,7 @@
 mod booking;
 mod check;
 mod clock;
+mod control;
 mod decrypt;
 mod encrypt;
 mod journal;
@@ -74,6 +75,16 @@ enum Command {
     Vectors(vectors::VectorsCommand),
     /// Show or move a running fake Cal.com's virtual clock.
     Clock(clock::ClockCommand),
+    /// List, create and delete webhook subscriptions of a running fake Cal.com.
+    Subscriptions(control::SubscriptionsCommand),
+    /// List, show, refresh, expire and delete stored credentials.
+    Credentials(control::CredentialsCommand),
+    /// List and add users of a running fake Cal.com.
+    Users(control::UsersCommand),
+    /// List the apps of a running fake Cal.com.
+    Apps(control::AppsCommand),
+    /// Show or change a running fake Cal.com's configuration (no restart, state kept).
+    Config(control::ConfigCommand),
 }
 
 impl Cli {
@@ -98,6 +109,11 @@ impl Cli {
             Command::Journal(command) => command.run().await,
             Command::Vectors(command) => command.run(),
             Command::Clock(command) => command.run().await,
+            Command::Subscriptions(command) => command.run().await,
+            Command::Credentials(command) => command.run().await,
+            Command::Users(command) => command.run().await,
+            Command::Apps(command) => command.run().await,
+            Command::Config(command) => command.run().await,
         }
     }
 }

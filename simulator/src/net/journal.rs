@@ -53,6 +53,8 @@ pub enum Surface {
     /// A call of Cal.com's app services to a fake provider (Google Calendar, Zoom,
     /// Microsoft Graph, HubSpot), or the provider's token endpoint.
     Provider,
+    /// A run-time change made through the control API (`PATCH /_calsim/config`).
+    Control,
 }
 
 /// One recorded exchange.
