@@ -69,14 +69,14 @@ pub fn router() -> Router<Arc<Calcom>> {
 
 /// An API v2 error: status, Nest exception name, message, optional details.
 #[derive(Debug)]
-struct V2Error {
+pub(crate) struct V2Error {
     status: StatusCode,
     message: String,
     details: Option<Value>,
 }
 
 impl V2Error {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         V2Error {
             status,
             message: message.into(),
@@ -95,7 +95,7 @@ impl V2Error {
         }
     }
 
-    fn into_response(self, path: &str) -> Response {
+    pub(crate) fn into_response(self, path: &str) -> Response {
         let code = self.code();
         let details = self.details.unwrap_or_else(|| {
             json!({
@@ -114,9 +114,9 @@ impl V2Error {
     }
 }
 
-type Outcome = Result<(StatusCode, Value), V2Error>;
+pub(crate) type Outcome = Result<(StatusCode, Value), V2Error>;
 
-fn respond(path: &str, outcome: Outcome) -> Response {
+pub(crate) fn respond(path: &str, outcome: Outcome) -> Response {
     match outcome {
         Ok((status, data)) => (
             status,
@@ -129,7 +129,7 @@ fn respond(path: &str, outcome: Outcome) -> Response {
 }
 
 /// Who is calling.
-enum Caller {
+pub(crate) enum Caller {
     User(User),
     Client(crate::calcom::store::OAuthClient),
 }
@@ -137,7 +137,7 @@ enum Caller {
 const AUTH: &str = "ApiAuthStrategy - ";
 
 /// `ApiAuthGuard`. `client_in_path` is the OAuth client id of `/v2/oauth-clients/{id}`.
-fn authenticate(
+pub(crate) fn authenticate(
     store: &Store,
     headers: &HeaderMap,
     client_in_path: Option<&str>,

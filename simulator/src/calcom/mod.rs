@@ -9,6 +9,7 @@
 
 pub mod api_v1;
 pub mod api_v2;
+pub mod api_v2_bookings;
 pub mod app_credential;
 pub mod app_services;
 pub mod booking;

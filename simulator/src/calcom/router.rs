@@ -23,6 +23,7 @@ pub fn router(calcom: Arc<Calcom>) -> Router {
         .merge(app_credential::router())
         .merge(api_v1::router())
         .merge(api_v2::router())
+        .merge(crate::calcom::api_v2_bookings::router())
         .merge(integrations::router())
         .route("/_calsim/", axum::routing::get(control::index_page))
         .nest("/_calsim", control::router())
