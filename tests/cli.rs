@@ -1414,3 +1414,107 @@ fn the_control_cli_drives_a_running_serve_without_restarts() {
         serde_json::json!(["syncEndpoint", "syncSecret", "webhookAttempts"])
     );
 }
+
+/// `calsim journal --follow` prints exchanges as they happen, and a recorded delivery can
+/// be re-sent byte for byte (`POST /_calsim/journal/{id}/resend`).
+#[test]
+fn journal_follow_prints_live_exchanges_including_a_resent_delivery() {
+    let served = serve(&[], &[]);
+    let receiver = spawn_server(
+        "receive",
+        &["--accept-missing-connection-id", "--secret", "s3cret"],
+        &[],
+    );
+    let (status, _) = post(
+        &format!("{}/v2/webhooks", served.url),
+        &[
+            ("authorization", "Bearer cal_calsim_admin_key"),
+            ("content-type", "application/json"),
+        ],
+        format!(
+            r#"{{"subscriberUrl":"{}/hook","triggers":["BOOKING_CREATED"],"active":true,"secret":"s3cret"}}"#,
+            receiver.url
+        ),
+    );
+    assert_eq!(status, 201);
+    let mut follower = Command::new(CALSIM)
+        .args([
+            "journal",
+            "--from",
+            &served.url,
+            "--surface",
+            "webhook",
+            "--follow",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = follower.stdout.take().unwrap();
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let booked = calsim(
+        &[
+            "booking",
+            "create",
+            "--url",
+            &served.url,
+            "--start",
+            "2030-01-01T10:00:00Z",
+        ],
+        None,
+    );
+    assert_eq!(booked.status.code(), Some(0));
+    let first = received
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a live line");
+    let id = first
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_start_matches('#')
+        .to_owned();
+    let (resent_status, resent) = post(
+        &format!("{}/_calsim/journal/{id}/resend", served.url),
+        &[],
+        String::new(),
+    );
+    let second = received
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the re-sent delivery, live");
+
+    let _ = follower.kill();
+    let _ = follower.wait();
+    assert!(
+        first.contains(&format!(
+            " webhook POST {}/hook -> 200 [BOOKING_CREATED]",
+            receiver.url
+        )),
+        "{first}"
+    );
+    assert_eq!(resent_status, 200, "{resent}");
+    assert!(
+        second.contains(&format!(
+            " webhook POST {}/hook -> 200 [BOOKING_CREATED]",
+            receiver.url
+        )),
+        "{second}"
+    );
+    let (_, deliveries) = get(&format!("{}/_calsim/journal", receiver.url));
+    let deliveries: Vec<serde_json::Value> = serde_json::from_str(&deliveries).unwrap();
+    assert_eq!(deliveries.len(), 2);
+    assert_eq!(
+        deliveries[0]["request"]["body"], deliveries[1]["request"]["body"],
+        "the same bytes"
+    );
+    assert_eq!(
+        deliveries[1]["verdict"]["signature"], "valid",
+        "with the recorded signature"
+    );
+}

@@ -107,19 +107,29 @@ impl JournalCommand {
                 writeln!(stdout, "{}", line(entry))
             }
         };
+        // Subscribe before reading what is there, so nothing falls between the two; an
+        // entry in both is printed once (by id).
+        let live = if self.follow {
+            Some(
+                calsim::net::http_client::build(Duration::from_secs(24 * 3600))
+                    .get(format!("{base}/_calsim/journal/live"))
+                    .send()
+                    .await?,
+            )
+        } else {
+            None
+        };
         let body = fetch(format!("{base}/_calsim/journal{query}")).await?;
         let entries: Vec<Value> = serde_json::from_slice(&body)?;
+        let mut newest = 0;
         for entry in &entries {
+            newest = newest.max(entry["id"].as_u64().unwrap_or_default());
             print(entry, &mut stdout)?;
         }
         stdout.flush()?;
-        if !self.follow {
+        let Some(live) = live else {
             return Ok(super::EXIT_OK);
-        }
-        let live = calsim::net::http_client::build(Duration::from_secs(24 * 3600))
-            .get(format!("{base}/_calsim/journal/live"))
-            .send()
-            .await?;
+        };
         let mut stream = live.bytes_stream();
         let mut pending = String::new();
         while let Some(chunk) = stream.next().await {
@@ -130,10 +140,11 @@ impl JournalCommand {
                     let Ok(entry) = serde_json::from_str::<Value>(data.trim()) else {
                         continue;
                     };
-                    let wanted = self
-                        .surface
-                        .as_deref()
-                        .is_none_or(|surface| entry["surface"] == surface);
+                    let wanted = entry["id"].as_u64().unwrap_or_default() > newest
+                        && self
+                            .surface
+                            .as_deref()
+                            .is_none_or(|surface| entry["surface"] == surface);
                     if wanted {
                         print(&entry, &mut stdout)?;
                         stdout.flush()?;
