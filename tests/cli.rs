@@ -1518,3 +1518,29 @@ fn journal_follow_prints_live_exchanges_including_a_resent_delivery() {
         "with the recorded signature"
     );
 }
+
+#[test]
+fn the_journal_limits_are_settings() {
+    let file = std::env::temp_dir().join(format!("calsim-journal-{}.toml", std::process::id()));
+    std::fs::write(&file, "journal_capacity = 2\njournal_max_bytes = 1000000\n").unwrap();
+    let served = serve(&["--config", file.to_str().unwrap()], &[]);
+
+    for _ in 0..3 {
+        post(
+            &format!("{}/api/webhook/app-credential", served.url),
+            &[],
+            "{}".to_owned(),
+        );
+    }
+    let (_, journal) = get(&format!("{}/_calsim/journal", served.url));
+
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&journal).unwrap();
+    assert_eq!(
+        entries
+            .iter()
+            .map(|entry| entry["id"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [2, 3]
+    );
+    std::fs::remove_file(file).unwrap();
+}

@@ -85,6 +85,11 @@ pub struct Config {
     /// the newer builder instead of the flat scheduled-path body ([?] which one production
     /// sends now).
     pub wrapped_meeting_bodies: bool,
+    /// The journal keeps at most this many entries (the oldest go first).
+    pub journal_capacity: usize,
+    /// ... and at most this many recorded bytes (bodies, headers, URLs and a fixed cost
+    /// per entry).
+    pub journal_max_bytes: usize,
 }
 
 /// The optional settings a config file (TOML) may hold.
@@ -110,6 +115,8 @@ pub struct ConfigFile {
     scheduler_tick_ms: Option<u64>,
     webhook_max_attempts: Option<u32>,
     wrapped_meeting_bodies: Option<bool>,
+    journal_capacity: Option<usize>,
+    journal_max_bytes: Option<usize>,
 }
 
 impl ConfigFile {
@@ -159,6 +166,8 @@ impl Default for Config {
             scheduler_tick: Some(Duration::from_millis(100)),
             webhook_max_attempts: 1,
             wrapped_meeting_bodies: false,
+            journal_capacity: crate::net::journal::Journal::DEFAULT_CAPACITY,
+            journal_max_bytes: crate::net::journal::Journal::DEFAULT_MAX_BYTES,
         };
         config
             .apply_file(defaults)
@@ -192,6 +201,8 @@ impl Config {
             scheduler_tick_ms,
             webhook_max_attempts,
             wrapped_meeting_bodies,
+            journal_capacity,
+            journal_max_bytes,
             profile: _,
         } = file;
         set(&mut self.host, host);
@@ -216,6 +227,11 @@ impl Config {
             webhook_max_attempts.map(|attempts| attempts.max(1)),
         );
         set(&mut self.wrapped_meeting_bodies, wrapped_meeting_bodies);
+        set(
+            &mut self.journal_capacity,
+            journal_capacity.map(|entries| entries.max(1)),
+        );
+        set(&mut self.journal_max_bytes, journal_max_bytes);
         if let Some(ms) = auto_refresh_ms {
             self.auto_refresh = (ms > 0).then(|| Duration::from_millis(ms));
         }

@@ -38,8 +38,9 @@ impl Calcom {
             store: Store::seeded(&config.admin_api_key),
             http: http_client::build(config.pull_timeout),
             pull_http: http_client::node_fetch(config.pull_timeout),
+            journal: Journal::with_limits(config.journal_capacity, config.journal_max_bytes),
             config: RwLock::new(Arc::new(config)),
-            journal: Journal::default(),
+
             clock: Clock::default(),
             scheduler: crate::calcom::scheduler::Scheduler::default(),
             providers: crate::calcom::provider_data::Providers::default(),

@@ -177,12 +177,11 @@ pub async fn deliver(
             direction: Direction::Sent,
             surface: Surface::Webhook,
             started: started_at,
-            request: RecordedRequest::new(
+            request: RecordedRequest::sent(
                 "POST",
                 &outgoing.url,
                 &outgoing.headers,
                 outgoing.body.clone(),
-                &[],
             ),
             response: recorded,
             error: attempt.error.clone(),

@@ -2,8 +2,12 @@
 //!
 //! Every surface (push webhook, API v1, pull, partner endpoint, checks) records here,
 //! so the control API, reports and (later) the web inspector read one source. Secrets
-//! are masked when an entry is made, never later. The journal keeps the newest
-//! [`Journal::DEFAULT_CAPACITY`] entries.
+//! are masked when an entry is made, never later. The journal keeps the newest entries
+//! within two limits, whichever is reached first: a number of entries
+//! ([`Journal::DEFAULT_CAPACITY`]) and a number of recorded bytes
+//! ([`Journal::DEFAULT_MAX_BYTES`]: bodies, headers, URLs, plus a fixed cost per entry);
+//! the oldest go first. Recorded headers and bodies are copied out of the connection's
+//! buffers, so an entry never keeps a whole read buffer alive.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -146,6 +150,30 @@ impl RecordedRequest {
             method: method.to_owned(),
             url: redact::mask_query(url),
             headers: masked_headers(headers, secret_headers),
+            body: Bytes::copy_from_slice(&body),
+        }
+    }
+}
+
+impl RecordedRequest {
+    /// Records a request calsim built and sent itself: its header values and body are
+    /// calsim's own (they pin no connection buffer), so they are shared, not copied.
+    pub fn sent(method: &str, url: &str, headers: &HeaderMap, body: Bytes) -> Self {
+        RecordedRequest {
+            method: method.to_owned(),
+            url: redact::mask_query(url),
+            headers: headers
+                .iter()
+                .map(|(name, value)| {
+                    let value = if redact::SENSITIVE_HEADERS.contains(&name.as_str()) {
+                        let masked = redact::mask(&String::from_utf8_lossy(value.as_bytes()));
+                        HeaderValue::from_str(&masked).unwrap_or(HeaderValue::from_static("***"))
+                    } else {
+                        value.clone()
+                    };
+                    (name.clone(), value)
+                })
+                .collect(),
             body,
         }
     }
@@ -157,13 +185,13 @@ impl RecordedResponse {
         RecordedResponse {
             status,
             headers: masked_headers(headers, &[]),
-            body,
+            body: Bytes::copy_from_slice(&body),
         }
     }
 }
 
-/// Copies headers in order (values are reference-counted, not copied), masking
-/// sensitive values.
+/// Copies headers in order, masking sensitive values. Values are copied out of the
+/// connection's buffer so the journal holds only their bytes.
 pub fn masked_headers(
     headers: &HeaderMap,
     secret_headers: &[&str],
@@ -179,7 +207,7 @@ pub fn masked_headers(
                 let masked = redact::mask(&String::from_utf8_lossy(value.as_bytes()));
                 HeaderValue::from_str(&masked).unwrap_or(HeaderValue::from_static("***"))
             } else {
-                value.clone()
+                HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone())
             };
             (name.clone(), value)
         })
@@ -227,30 +255,78 @@ impl Arrival {
 /// The shared, bounded timeline.
 #[derive(Debug)]
 pub struct Journal {
-    entries: Mutex<VecDeque<Arc<Entry>>>,
+    entries: Mutex<Kept>,
     next_id: AtomicU64,
     capacity: usize,
+    max_bytes: usize,
     live: tokio::sync::broadcast::Sender<Arc<Entry>>,
+}
+
+/// The entries kept and the bytes they account for.
+#[derive(Debug, Default)]
+struct Kept {
+    entries: VecDeque<(Arc<Entry>, usize)>,
+    bytes: usize,
 }
 
 impl Default for Journal {
     fn default() -> Self {
-        Journal::with_capacity(Journal::DEFAULT_CAPACITY)
+        Journal::with_limits(Journal::DEFAULT_CAPACITY, Journal::DEFAULT_MAX_BYTES)
     }
+}
+
+/// What an entry costs the journal: its bytes plus a fixed overhead for the entry, its
+/// vectors and its `Arc`.
+fn cost(entry: &Entry) -> usize {
+    const OVERHEAD: usize = 512;
+    let headers = |headers: &[(HeaderName, HeaderValue)]| {
+        headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 32)
+            .sum::<usize>()
+    };
+    OVERHEAD
+        + entry.request.url.len()
+        + entry.request.body.len()
+        + headers(&entry.request.headers)
+        + entry.response.as_ref().map_or(0, |response| {
+            response.body.len() + headers(&response.headers)
+        })
+        + entry.error.as_ref().map_or(0, String::len)
+        + entry
+            .verdict
+            .as_ref()
+            .map_or(0, |verdict| verdict.to_string().len())
 }
 
 impl Journal {
     /// How many entries are kept by default.
     pub const DEFAULT_CAPACITY: usize = 10_000;
 
-    /// A journal keeping the newest `capacity` entries.
+    /// How many recorded bytes are kept by default (8 MiB).
+    pub const DEFAULT_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+    /// A journal keeping the newest `capacity` entries (and at most
+    /// [`Journal::DEFAULT_MAX_BYTES`]).
     pub fn with_capacity(capacity: usize) -> Self {
+        Journal::with_limits(capacity, Journal::DEFAULT_MAX_BYTES)
+    }
+
+    /// A journal keeping the newest entries, at most `capacity` of them and at most
+    /// `max_bytes` recorded bytes (the newest entry is always kept).
+    pub fn with_limits(capacity: usize, max_bytes: usize) -> Self {
         Journal {
-            entries: Mutex::new(VecDeque::new()),
+            entries: Mutex::new(Kept::default()),
             next_id: AtomicU64::new(1),
             capacity: capacity.max(1),
+            max_bytes,
             live: tokio::sync::broadcast::channel(256).0,
         }
+    }
+
+    /// The recorded bytes the kept entries account for.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     /// New entries as they are recorded (the inspector's live view); a reader that
@@ -261,8 +337,8 @@ impl Journal {
 
     /// Appends an entry and returns it.
     pub fn record(&self, new: NewEntry) -> Arc<Entry> {
-        let entry = Arc::new(Entry {
-            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+        let mut entry = Entry {
+            id: 0,
             at: new.started,
             direction: new.direction,
             surface: new.surface,
@@ -271,13 +347,22 @@ impl Journal {
             error: new.error,
             duration_ms: new.elapsed.as_secs_f64() * 1000.0,
             verdict: new.verdict,
-        });
-        let mut entries = self.lock();
-        if entries.len() == self.capacity {
-            entries.pop_front();
+        };
+        let size = cost(&entry);
+        let mut kept = self.lock();
+        // The id is taken under the lock, so the kept order is the id order.
+        entry.id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let entry = Arc::new(entry);
+        kept.entries.push_back((Arc::clone(&entry), size));
+        kept.bytes += size;
+        while kept.entries.len() > self.capacity
+            || (kept.bytes > self.max_bytes && kept.entries.len() > 1)
+        {
+            if let Some((_, freed)) = kept.entries.pop_front() {
+                kept.bytes -= freed;
+            }
         }
-        entries.push_back(Arc::clone(&entry));
-        drop(entries);
+        drop(kept);
         if self.live.receiver_count() > 0 {
             let _ = self.live.send(Arc::clone(&entry));
         }
@@ -325,7 +410,9 @@ impl Journal {
     /// Entries, oldest first, optionally only one surface.
     pub fn entries(&self, surface: Option<Surface>) -> Vec<Arc<Entry>> {
         self.lock()
+            .entries
             .iter()
+            .map(|(entry, _)| entry)
             .filter(|entry| surface.is_none_or(|surface| entry.surface == surface))
             .cloned()
             .collect()
@@ -333,10 +420,12 @@ impl Journal {
 
     /// Forgets every entry (ids keep counting).
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut kept = self.lock();
+        kept.entries.clear();
+        kept.bytes = 0;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<Entry>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
         self.entries
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
