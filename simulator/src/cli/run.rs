@@ -176,18 +176,13 @@ impl RunnerFlags {
         if let Some((index, count)) = shard {
             scenarios = scenario::shard(scenarios, index, count);
         }
-        let record = match &self.record {
-            Some(path) => Some(std::sync::Arc::new(std::sync::Mutex::new(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|error| {
-                        anyhow::anyhow!("cannot open the record file {}: {error}", path.display())
-                    })?,
-            ))),
-            None => None,
-        };
+        let record = self
+            .record
+            .as_deref()
+            .map(|path| {
+                calsim::net::files::append(path, "the record file").map(std::sync::Arc::new)
+            })
+            .transpose()?;
         let progress = self.progress_bar(scenarios.len());
         let options = RunOptions {
             target,

@@ -5,6 +5,7 @@
 //! May import: [`crate::protocol`] only. Knows nothing of Cal.com's state or the partner.
 
 pub mod delivery;
+pub mod files;
 pub mod har;
 pub mod http_client;
 pub mod inspector;

@@ -275,19 +275,11 @@ pub struct Receiver {
 impl Receiver {
     /// Starts on `address` (`127.0.0.1:0` for a random port).
     pub async fn start(config: ReceiverConfig, address: SocketAddr) -> Result<Receiver, Error> {
-        let record = match &config.record {
-            Some(path) => Some(Mutex::new(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|source| Error::Io {
-                        what: format!("cannot open the record file {}", path.display()),
-                        source,
-                    })?,
-            )),
-            None => None,
-        };
+        let record = config
+            .record
+            .as_deref()
+            .map(|path| crate::net::files::append(path, "the record file"))
+            .transpose()?;
         let state = Arc::new(ReceiverState {
             config,
             deliveries: Mutex::new(VecDeque::new()),

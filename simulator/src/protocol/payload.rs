@@ -377,3 +377,24 @@ pub fn ping_data(now: jiff::Timestamp) -> Map<String, Value> {
         _ => Map::new(),
     }
 }
+
+/// A UUID v4 made of these random bytes (version and variant bits set), as Prisma's
+/// `@default(uuid())` writes it.
+///
+/// ```
+/// let id = calsim::payload::uuid_v4_from([0xff; 16]);
+/// assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+/// ```
+pub fn uuid_v4_from(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}

@@ -49,19 +49,11 @@ impl ProxyState {
             origin: "--to".to_owned(),
             problem: format!("`{}` is not a URL: {error}", config.upstream),
         })?;
-        let record = match &config.record {
-            Some(path) => Some(Mutex::new(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|source| Error::Io {
-                        what: format!("cannot open the recording {}", path.display()),
-                        source,
-                    })?,
-            )),
-            None => None,
-        };
+        let record = config
+            .record
+            .as_deref()
+            .map(|path| crate::net::files::append(path, "the recording"))
+            .transpose()?;
         Ok(Arc::new(ProxyState {
             client: http_client::build(config.timeout),
             config,

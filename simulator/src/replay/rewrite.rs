@@ -270,18 +270,7 @@ fn fresh_like(old: &str, rng: &mut impl Rng) -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ123456789";
     let uuid_shaped = old.len() == 36 && old.bytes().filter(|b| *b == b'-').count() == 4;
     if uuid_shaped {
-        let mut bytes: [u8; 16] = rng.gen();
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let hex = hex::encode(bytes);
-        return format!(
-            "{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
-        );
+        return crate::protocol::payload::uuid_v4_from(rng.gen());
     }
     (0..old.chars().count().max(1))
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
