@@ -840,3 +840,45 @@ fn record_appends_every_exchange_of_each_scenario_with_secrets_masked() {
     );
     std::fs::remove_file(record).unwrap();
 }
+
+/// `[partner]` scripts the partner the scenario's fake Cal.com pulls from: a fault, then a
+/// token; generated data (`{{email}}`, `{{name}}`, `{{time ...}}`) feeds the steps.
+#[tokio::test]
+async fn a_scripted_partner_and_generated_data_drive_a_scenario() {
+    let scenario = scenario::parse(
+        r#"
+name = "a partner that fails once, then answers"
+[partner]
+replies = [{ fault = "notJson" }, { token = "second", expiresIn = 3600 }]
+
+[[steps]]
+name = "a stored zoom credential"
+request = { method = "POST", url = "{{calcom.url}}/_calsim/credentials", json = { userId = 1, appId = "zoom", key = { access_token = "old", expiry_date = 1 } } }
+expect = { status = 201 }
+capture = { id = "$.id" }
+
+[[steps]]
+name = "the first pull gets the scripted fault"
+request = { method = "POST", url = "{{calcom.url}}/_calsim/credentials/{{id}}/refresh" }
+expect = { json = { "$.judgement.accepted" = false }, body_contains = "SyntaxError: Unexpected token" }
+
+[[steps]]
+name = "the second pull stores the scripted token"
+request = { method = "POST", url = "{{calcom.url}}/_calsim/credentials/{{id}}/refresh" }
+expect = { json = { "$.judgement.accepted" = true, "$.status" = 200 } }
+
+[[steps]]
+name = "a guest with a generated name books tomorrow"
+request = { method = "POST", url = "{{calcom.url}}/_calsim/bookings", json = { eventTypeId = 1, start = "{{time \"+1d\"}}", attendee = { name = "{{name}}", email = "{{email}}", timeZone = "UTC" } } }
+expect = { status = 201, body_matches = "\"email\":\"guest-[0-9a-f]{8}@example.com\"" }
+"#,
+        "partner.toml",
+    )
+    .unwrap();
+
+    let report = scenario::run(vec![scenario], &RunOptions::default())
+        .await
+        .remove(0);
+
+    assert_eq!(report.failed(), 0, "{}", report.human());
+}

@@ -392,6 +392,41 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
         "calcom.pull_header".to_owned(),
         config.pull_header_name().unwrap_or_default().to_owned(),
     );
+    let partner = match &scenario.file.partner {
+        Some(setup) => {
+            let started = crate::partner::sync_endpoint::Partner::builder()
+                .config(crate::partner::sync_endpoint::PartnerConfig {
+                    secret: config.sync_secret.clone(),
+                    header_name: config
+                        .pull_header_name()
+                        .unwrap_or("calcom-credential-sync-secret")
+                        .to_owned(),
+                    slugs: crate::partner::sync_endpoint::Slugs::All,
+                    ..crate::partner::sync_endpoint::PartnerConfig::default()
+                })
+                .start()
+                .await;
+            match started {
+                Ok(partner) => {
+                    partner.state().enqueue(setup.replies.clone());
+                    Some(partner)
+                }
+                Err(error) => {
+                    return report(vec![Check::error(
+                        format!("{id}/setup"),
+                        "start the scenario's fake partner",
+                        format!("{error}; free a port on 127.0.0.1"),
+                    )])
+                }
+            }
+        }
+        None => None,
+    };
+    let mut config = config;
+    if let Some(partner) = &partner {
+        config.sync_endpoint = partner.sync_endpoint_url();
+        values.insert("partner.url".to_owned(), partner.sync_endpoint_url());
+    }
     let simulator = match Simulator::builder().config(config).start().await {
         Ok(simulator) => simulator,
         Err(error) => {
@@ -511,6 +546,10 @@ struct Runner<'a> {
 
 impl Runner<'_> {
     async fn step(&mut self, step: &Step, index: usize) {
+        self.vars.set(
+            "clock.ms",
+            self.simulator.calcom().clock.now_ms().to_string(),
+        );
         if let Some(condition) = &step.when {
             match self.vars.fill(condition) {
                 Ok(value) if value.is_empty() || value == "false" => return,

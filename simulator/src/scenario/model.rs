@@ -27,6 +27,9 @@ pub struct ScenarioFile {
     /// How the scenario's fake Cal.com is set up (default: calsim's defaults).
     #[serde(default)]
     pub calcom: CalcomSetup,
+    /// A fake partner sync endpoint for this scenario (`{{partner.url}}`) with scripted
+    /// replies; the scenario's fake Cal.com pulls from it.
+    pub partner: Option<PartnerSetup>,
     /// Run every step even after one failed (conformance suites, whose checks are
     /// independent); by default a failure skips the rest.
     #[serde(default)]
@@ -49,6 +52,17 @@ pub enum Role {
     CalcomServer,
     /// Code that manages webhooks through Cal.com's v2 API.
     SubscriptionClient,
+}
+
+/// The scenario's fake partner: scripted replies in order, then the default token.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerSetup {
+    /// Replies (and faults) served in order: `{token, expiresIn, expiryInMs,
+    /// refreshToken, status, fault = "empty" | "notJson" | "noAccessToken" |
+    /// "invalidGrant", delayMs}`, as `calsim partner` takes them.
+    #[serde(default)]
+    pub replies: Vec<crate::partner::sync_endpoint::Reply>,
 }
 
 /// The scenario's fake Cal.com: each value may use `{{vars}}`.

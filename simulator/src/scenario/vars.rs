@@ -1,6 +1,7 @@
 //! `{{name}}` variables: the scenario's `[vars]`, `--var` overrides, captures, and the
-//! built-ins `{{target}}`, `{{calcom.url}}` and `{{uuid}}` (a fresh one each time), and
-//! two helpers whose arguments are variable names or `"quoted text"`:
+//! built-ins `{{target}}`, `{{calcom.url}}`, `{{partner.url}}`, and, fresh each time,
+//! `{{uuid}}`, `{{email}}` and `{{name}}`; and three helpers whose arguments are variable
+//! names or `"quoted text"`: `{{time "+1d"}}` (the scenario's clock moved by an offset),
 //! `{{encrypt TEXT KEY IV}}` (Cal.com's `symmetricEncrypt`: AES-256-CBC,
 //! `<iv hex>:<ciphertext hex>`, the key's 32 characters as bytes, IV as 32 hex digits) and
 //! `{{json VALUE}}` (the value as a JSON string literal, quotes included).
@@ -55,6 +56,13 @@ impl Vars {
                 out.push_str(&self.helper(name)?);
             } else if name == "uuid" {
                 out.push_str(&crate::calcom::subscription::uuid_v4());
+            } else if name == "email" {
+                out.push_str(&format!(
+                    "guest-{}@example.com",
+                    &crate::calcom::subscription::uuid_v4()[..8]
+                ));
+            } else if name == "name" {
+                out.push_str(&random_name());
             } else {
                 match self.values.get(name) {
                     Some(value) => out.push_str(value),
@@ -125,12 +133,47 @@ impl Vars {
                 ))
             }
             ("json", [value]) => Ok(serde_json::Value::String(value.clone()).to_string()),
+            ("time", [offset]) => self.time(offset),
+            ("time", _) => {
+                Err("write {{time \"+1d\"}}: one offset (+90s, -30m, +2h, +1d, 0)".to_owned())
+            }
             ("encrypt", _) => Err("write {{encrypt TEXT KEY IV}}: three arguments".to_owned()),
             ("json", _) => Err("write {{json VALUE}}: one argument".to_owned()),
             (other, _) => Err(format!(
-                "unknown helper `{other}`; the helpers are `encrypt` and `json`"
+                "unknown helper `{other}`; the helpers are `encrypt`, `json` and `time`"
             )),
         }
+    }
+
+    /// The scenario's clock (`clock.ms`, set before each step) moved by `offset`, as
+    /// Cal.com writes times (`2030-01-01T10:00:00.000Z`).
+    fn time(&self, offset: &str) -> Result<String, String> {
+        let now: i64 = self
+            .values
+            .get("clock.ms")
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or_else(|| jiff::Timestamp::now().as_millisecond());
+        let bad = || format!("`{offset}` is not an offset; write +90s, -30m, +2h, +1d or 0");
+        let (sign, rest) = match offset.as_bytes().first() {
+            Some(b'+') => (1, &offset[1..]),
+            Some(b'-') => (-1, &offset[1..]),
+            _ => (1, offset),
+        };
+        let split = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let amount: i64 = rest[..split].parse().map_err(|_| bad())?;
+        let unit = match &rest[split..] {
+            "" | "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            _ => return Err(bad()),
+        };
+        let at = jiff::Timestamp::from_millisecond(now + sign * amount * unit)
+            .map_err(|error| error.to_string())?;
+        Ok(crate::protocol::payload::iso_string(at))
     }
 
     fn unknown(&self, name: &str) -> String {
@@ -147,6 +190,22 @@ impl Vars {
             ),
         }
     }
+}
+
+/// A random guest name, `Ada Lovelace`-style.
+fn random_name() -> String {
+    const FIRST: [&str; 8] = [
+        "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken",
+    ];
+    const LAST: [&str; 8] = [
+        "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson",
+    ];
+    let pick: [u8; 2] = rand::random();
+    format!(
+        "{} {}",
+        FIRST[usize::from(pick[0]) % FIRST.len()],
+        LAST[usize::from(pick[1]) % LAST.len()]
+    )
 }
 
 /// Splits a helper call into words; a `"quoted"` word keeps its spaces and `\"`, and is
