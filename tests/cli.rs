@@ -1388,7 +1388,7 @@ fn the_control_cli_drives_a_running_serve_without_restarts() {
         "{journal}"
     );
     assert!(
-        journal.contains(" control PATCH /_calsim/config -> no answer"),
+        journal.contains(" control PATCH /_calsim/config -> 200"),
         "{journal}"
     );
     assert!(journal.contains(" pull POST "), "{journal}");

@@ -279,7 +279,11 @@ async fn change_config(State(calcom): State<Arc<Calcom>>, text: String) -> Answe
             bytes::Bytes::from(crate::protocol::redact::scrub_text(&text, &secrets)),
             &[],
         ),
-        response: None,
+        response: Some(crate::net::journal::RecordedResponse::new(
+            200,
+            &axum::http::HeaderMap::new(),
+            bytes::Bytes::new(),
+        )),
         error: None,
         elapsed: std::time::Duration::ZERO,
         verdict: Some(json!({ "changed": changed })),
