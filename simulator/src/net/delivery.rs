@@ -177,11 +177,12 @@ pub async fn deliver(
             direction: Direction::Sent,
             surface: Surface::Webhook,
             started: started_at,
-            request: RecordedRequest::sent(
+            request: RecordedRequest::new(
                 "POST",
                 &outgoing.url,
                 &outgoing.headers,
                 outgoing.body.clone(),
+                &[],
             ),
             response: recorded,
             error: attempt.error.clone(),

@@ -155,30 +155,6 @@ impl RecordedRequest {
     }
 }
 
-impl RecordedRequest {
-    /// Records a request calsim built and sent itself: its header values and body are
-    /// calsim's own (they pin no connection buffer), so they are shared, not copied.
-    pub fn sent(method: &str, url: &str, headers: &HeaderMap, body: Bytes) -> Self {
-        RecordedRequest {
-            method: method.to_owned(),
-            url: redact::mask_query(url),
-            headers: headers
-                .iter()
-                .map(|(name, value)| {
-                    let value = if redact::SENSITIVE_HEADERS.contains(&name.as_str()) {
-                        let masked = redact::mask(&String::from_utf8_lossy(value.as_bytes()));
-                        HeaderValue::from_str(&masked).unwrap_or(HeaderValue::from_static("***"))
-                    } else {
-                        value.clone()
-                    };
-                    (name.clone(), value)
-                })
-                .collect(),
-            body,
-        }
-    }
-}
-
 impl RecordedResponse {
     /// Records an answer.
     pub fn new(status: u16, headers: &HeaderMap, body: Bytes) -> Self {
