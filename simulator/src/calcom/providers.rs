@@ -33,14 +33,20 @@ use crate::protocol::profile::NextRouter;
 
 /// The provider an app's service calls, and the path prefix it lives at.
 pub fn provider_of(app: &str) -> Option<&'static str> {
-    match app {
-        "google-calendar" | "google-meet" => Some("google"),
-        "zoom" => Some("zoom"),
-        "office365-calendar" | "msteams" => Some("graph"),
-        "hubspot" => Some("hubspot"),
-        _ => None,
-    }
+    PROVIDERS
+        .iter()
+        .find(|(_, apps)| apps.contains(&app))
+        .map(|(provider, _)| *provider)
 }
+
+/// Each fake provider and the apps whose credentials it takes (a fault set for any of
+/// them applies to the provider; the first names it in verdicts).
+const PROVIDERS: [(&str, &[&str]); 4] = [
+    ("google", &["google-calendar", "google-meet"]),
+    ("zoom", &["zoom"]),
+    ("graph", &["office365-calendar", "msteams"]),
+    ("hubspot", &["hubspot"]),
+];
 
 /// The routes, nested at `/_providers`.
 pub fn router() -> Router<Arc<Calcom>> {
@@ -134,13 +140,11 @@ async fn api(State(calcom): State<Arc<Calcom>>, request: Request) -> Response {
         .trim_start_matches("/_providers/")
         .to_owned();
     let (provider, rest) = path.split_once('/').unwrap_or((path.as_str(), ""));
-    let Some((app, apps)) = (match provider {
-        "google" => Some(("google-calendar", &["google-calendar", "google-meet"][..])),
-        "zoom" => Some(("zoom", &["zoom"][..])),
-        "graph" => Some(("office365-calendar", &["office365-calendar", "msteams"][..])),
-        "hubspot" => Some(("hubspot", &["hubspot"][..])),
-        _ => None,
-    }) else {
+    let Some((app, apps)) = PROVIDERS
+        .iter()
+        .find(|(known, _)| *known == provider)
+        .map(|(_, apps)| (apps[0], *apps))
+    else {
         let answer = provider_json(
             StatusCode::NOT_FOUND,
             &json!({"error": format!("calsim serves no provider `{provider}`; known: google, zoom, graph, hubspot")}),
@@ -154,7 +158,8 @@ async fn api(State(calcom): State<Arc<Calcom>>, request: Request) -> Response {
             json!({"provider": provider}),
         );
     };
-    let (answer, verdict) = match calcom.providers.take_fault(app) {
+    let fault = apps.iter().find_map(|app| calcom.providers.take_fault(app));
+    let (answer, verdict) = match fault {
         Some(fault) => {
             if let Some(delay) = fault.delay_ms {
                 tokio::time::sleep(Duration::from_millis(delay)).await;
