@@ -1,20 +1,13 @@
 //! `calsim clock`: read and move a running fake Cal.com's virtual clock.
 
-use std::io::Write;
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 /// Show or move the virtual clock of a running `calsim serve` (token expiry and
 /// scheduled webhooks follow it).
 #[derive(Debug, clap::Args)]
 pub struct ClockCommand {
-    /// The fake Cal.com's base URL.
-    #[arg(long, default_value = "http://127.0.0.1:3000", global = true)]
-    url: String,
-    /// Print the JSON answer instead of a sentence.
-    #[arg(long, global = true)]
-    json: bool,
+    #[command(flatten)]
+    target: crate::cli::control::Target,
     #[command(subcommand)]
     action: Option<ClockAction>,
 }
@@ -63,11 +56,13 @@ fn iso(ms: i64) -> String {
 
 impl ClockCommand {
     pub async fn run(self) -> anyhow::Result<u8> {
-        let base = self.url.trim_end_matches('/');
-        let timeout = Duration::from_secs(30);
-        let client = calsim::net::http_client::build(timeout);
-        let request = match self.action.unwrap_or(ClockAction::Show) {
-            ClockAction::Show => client.get(format!("{base}/_calsim/clock")),
+        let target = &self.target;
+        let answer = match self.action.unwrap_or(ClockAction::Show) {
+            ClockAction::Show => {
+                target
+                    .call(reqwest::Method::GET, "/_calsim/clock", None, None)
+                    .await?
+            }
             ClockAction::Advance { by, to, next } => {
                 let body = match (by, to, next) {
                     (Some(by), None, false) => json!({ "ms": milliseconds(&by)? }),
@@ -75,49 +70,37 @@ impl ClockCommand {
                     (None, None, true) => json!({ "next": true }),
                     _ => anyhow::bail!("say how far: `calsim clock advance 1d`, `--to 2030-01-01T10:00:00Z` or `--next`"),
                 };
-                client
-                    .post(format!("{base}/_calsim/clock/advance"))
-                    .json(&body)
+                target
+                    .call(
+                        reqwest::Method::POST,
+                        "/_calsim/clock/advance",
+                        Some(body),
+                        None,
+                    )
+                    .await?
             }
         };
-        let response = request.send().await.map_err(|error| {
-            anyhow::anyhow!(
-                "no answer from {base}: {}; is `calsim serve` running there?",
-                calsim::net::http_client::describe_error(&error, timeout)
-            )
-        })?;
-        let status = response.status();
-        let answer: Value = response.json().await?;
-        let mut stdout = std::io::stdout();
-        if !status.is_success() {
-            writeln!(stdout, "{answer:#}")?;
-            return Ok(super::EXIT_CHECK_FAILED);
-        }
-        if self.json {
-            writeln!(stdout, "{answer:#}")?;
-            return Ok(super::EXIT_OK);
-        }
-        let now = answer["nowMs"].as_i64().unwrap_or_default();
-        let offset = answer["offsetMs"].as_i64().unwrap_or_default();
-        writeln!(
-            stdout,
-            "clock {} ({:+} min from real time)",
-            iso(now),
-            offset / 60_000
-        )?;
-        if let Some(dispatched) = answer["dispatched"].as_array() {
-            for delivery in dispatched {
-                let status = delivery
-                    .pointer("/attempt/status")
-                    .map_or("no answer".to_owned(), Value::to_string);
-                writeln!(
-                    stdout,
-                    "  fired to {} -> {status}",
-                    delivery["subscriberUrl"].as_str().unwrap_or("?")
-                )?;
+        target.finish(answer, |answer| {
+            let now = answer["nowMs"].as_i64().unwrap_or_default();
+            let offset = answer["offsetMs"].as_i64().unwrap_or_default();
+            let mut lines = vec![format!(
+                "clock {} ({:+} min from real time)",
+                iso(now),
+                offset / 60_000
+            )];
+            if let Some(dispatched) = answer["dispatched"].as_array() {
+                for delivery in dispatched {
+                    let status = delivery
+                        .pointer("/attempt/status")
+                        .map_or("no answer".to_owned(), Value::to_string);
+                    lines.push(format!(
+                        "  fired to {} -> {status}",
+                        delivery["subscriberUrl"].as_str().unwrap_or("?")
+                    ));
+                }
+                lines.push(format!("{} deliveries", dispatched.len()));
             }
-            writeln!(stdout, "{} deliveries", dispatched.len())?;
-        }
-        Ok(super::EXIT_OK)
+            lines
+        })
     }
 }

@@ -19,7 +19,7 @@ pub struct Target {
 }
 
 impl Target {
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -56,7 +56,7 @@ impl Target {
 
     /// Prints the answer (`lines` renders a success for people) and maps it to an exit
     /// code: 0 for 2xx, 1 otherwise (the answer says why).
-    fn finish(
+    pub(crate) fn finish(
         &self,
         (status, answer): (u16, Value),
         lines: impl Fn(&Value) -> Vec<String>,
