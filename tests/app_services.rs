@@ -152,6 +152,7 @@ async fn a_booking_with_fresh_tokens_calls_each_app_once_and_reports_them_withou
         [
             "Provider POST /zoom/v2/users/me/meetings -> 201".to_owned(),
             "Provider POST /google/calendar/v3/calendars/primary/events -> 200".to_owned(),
+            "Provider POST /hubspot/crm/v3/objects/contacts/search -> 200".to_owned(),
             "Provider POST /hubspot/crm/v3/objects/contacts -> 201".to_owned(),
             "Provider POST /hubspot/crm/v3/objects/meetings -> 201".to_owned(),
             format!("Webhook POST {} -> 200", receiver.url()),
@@ -452,4 +453,332 @@ fn payload_of_last(receiver: &Receiver) -> Value {
     let body: Value =
         serde_json::from_str(deliveries.last().unwrap().body.as_deref().unwrap()).unwrap();
     body["payload"].clone()
+}
+
+/// Organizer 1 with the given credentials and event type 1 set to `apps`;
+/// BOOKING_CREATED goes to `receiver`.
+async fn organizer_with(
+    sync_endpoint: &str,
+    credentials: &[(&str, Value)],
+    apps: Value,
+    receiver: &Receiver,
+) -> Simulator {
+    let mut builder = Simulator::builder()
+        .sync_endpoint(sync_endpoint)
+        .subscription(receiver.url(), &[TriggerEvent::BookingCreated], None);
+    for (app, key) in credentials {
+        builder = builder.credential(1, *app, key.clone());
+    }
+    let simulator = builder.start().await.unwrap();
+    let answer = reqwest::Client::new()
+        .patch(format!("{}/_calsim/event-types/1", simulator.url()))
+        .body(apps.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    simulator
+}
+
+fn google() -> (&'static str, Value) {
+    (
+        "google-calendar",
+        json!({"access_token": "google-token", "refresh_token": "google-refresh", "expiry_date": FAR}),
+    )
+}
+
+#[tokio::test]
+async fn google_meet_rides_on_the_google_calendar_event_and_its_link_is_the_meeting_url() {
+    let receiver = consumer().await;
+    let simulator = organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[google()],
+        json!({"location": "integrations:google:meet", "destinationCalendar": "google-calendar"}),
+        &receiver,
+    )
+    .await;
+
+    let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    let payload = payload(&receiver, "BOOKING_CREATED");
+    let link = payload["metadata"]["videoCallUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(link.starts_with("https://meet.google.com/"), "{payload}");
+    assert_eq!(
+        payload["appsStatus"],
+        json!([
+            {"appName": "Google Calendar", "type": "google_calendar", "success": 1, "failures": 0, "errors": [], "warnings": []},
+            {"appName": "Google Meet", "type": "conferencing", "success": 1, "failures": 0, "errors": []},
+        ])
+    );
+    assert_eq!(payload["location"], "integrations:google:meet");
+    let records = simulator.calcom().providers.records();
+    assert_eq!(
+        records[0]["body"]["conferenceData"]["createRequest"]["conferenceSolutionKey"]["type"],
+        "hangoutsMeet",
+        "the calendar event asks Google for a Meet conference: {records:?}"
+    );
+    let references = simulator
+        .calcom()
+        .store
+        .booking(&booked.booking.uid)
+        .unwrap()
+        .references;
+    let kinds: Vec<(&str, Option<&str>)> = references
+        .iter()
+        .map(|row| (row.kind.as_str(), row.meeting_url.as_deref()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("google_calendar", Some(link.as_str())),
+            ("google_meet_video", Some(link.as_str()))
+        ]
+    );
+    assert_eq!(references[0].uid, references[1].uid);
+
+    simulator.cancel(&booked.booking.uid).await.unwrap();
+    let deletes: Vec<Value> = simulator
+        .calcom()
+        .providers
+        .records()
+        .into_iter()
+        .filter(|record| record["operation"] == "delete")
+        .collect();
+    assert_eq!(
+        deletes.len(),
+        1,
+        "one event to delete, not two: {deletes:?}"
+    );
+}
+
+#[tokio::test]
+async fn google_meet_without_a_google_calendar_fails_with_cal_coms_warning() {
+    let receiver = consumer().await;
+    let simulator = organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[],
+        json!({"location": "integrations:google:meet"}),
+        &receiver,
+    )
+    .await;
+
+    simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    assert_eq!(
+        payload(&receiver, "BOOKING_CREATED")["appsStatus"],
+        json!([{"appName": "Google Meet", "type": "conferencing", "success": 0, "failures": 1, "errors": [],
+                "warnings": ["In order to use Google Meet you must set your destination calendar to a Google Calendar"]}])
+    );
+}
+
+#[tokio::test]
+async fn a_fault_set_for_google_meet_fails_the_google_calendar_event_and_the_meeting() {
+    let receiver = consumer().await;
+    let simulator = organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[google()],
+        json!({"location": "integrations:google:meet", "destinationCalendar": "google-calendar"}),
+        &receiver,
+    )
+    .await;
+    let fault = reqwest::Client::new()
+        .post(format!(
+            "{}/_calsim/providers/google-meet/fault",
+            simulator.url()
+        ))
+        .body(r#"{"status":429,"times":1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fault.status(), 200);
+
+    simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    let statuses: Vec<(Value, Value)> = payload(&receiver, "BOOKING_CREATED")["appsStatus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|status| (status["appName"].clone(), status["success"].clone()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (json!("Google Calendar"), json!(0)),
+            (json!("Google Meet"), json!(0))
+        ]
+    );
+    assert_eq!(
+        chain(&simulator)[0],
+        "Provider POST /google/calendar/v3/calendars/primary/events -> 429"
+    );
+}
+
+#[tokio::test]
+async fn hubspot_looks_the_attendee_up_and_creates_the_contact_only_once() {
+    let receiver = consumer().await;
+    let simulator = organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[(
+            "hubspot",
+            json!({"accessToken": "hubspot-token", "refreshToken": "hubspot-refresh", "expiryDate": FAR}),
+        )],
+        json!({"crm": ["hubspot"]}),
+        &receiver,
+    )
+    .await;
+
+    simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+    simulator.book(1, "2030-01-02T10:00:00Z").await.unwrap();
+
+    let operations: Vec<String> = simulator
+        .calcom()
+        .providers
+        .records()
+        .iter()
+        .map(|record| record["operation"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        operations,
+        ["create-contact", "create-meeting", "create-meeting"],
+        "the second booking finds guest@example.com and only adds a meeting"
+    );
+    let searches = chain(&simulator)
+        .iter()
+        .filter(|line| line.contains("/contacts/search -> 200"))
+        .count();
+    assert_eq!(searches, 2);
+}
+
+#[tokio::test]
+async fn slots_leave_out_the_organizers_calendar_busy_times_after_pulling_an_expired_token() {
+    let receiver = consumer().await;
+    let partner = Partner::builder().start().await.unwrap();
+    let simulator = organizer_with(
+        &partner.sync_endpoint_url(),
+        &[google()],
+        json!({"destinationCalendar": "google-calendar"}),
+        &receiver,
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let elsewhere = client
+        .post(format!(
+            "{}/_providers/google/calendar/v3/calendars/primary/events",
+            simulator.url()
+        ))
+        .bearer_auth("google-token")
+        .json(&json!({"summary": "dentist", "start": {"dateTime": "2030-01-01T10:00:00Z"}, "end": {"dateTime": "2030-01-01T11:00:00Z"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 200);
+    let credential = simulator.credentials(Some(1))[0].id;
+    let expired = client
+        .post(format!(
+            "{}/_calsim/credentials/{credential}/expire",
+            simulator.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), 200);
+    simulator.calcom().journal.clear();
+
+    let slots: Value = client
+        .get(format!(
+            "{}/v2/slots?eventTypeId=1&start=2030-01-01&end=2030-01-01",
+            simulator.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let starts: Vec<&str> = slots["data"]["2030-01-01"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{slots}"))
+        .iter()
+        .map(|slot| slot["start"].as_str().unwrap())
+        .collect();
+    assert!(starts.contains(&"2030-01-01T09:30:00.000Z"), "{starts:?}");
+    assert!(!starts.contains(&"2030-01-01T10:00:00.000Z"), "{starts:?}");
+    assert!(!starts.contains(&"2030-01-01T10:30:00.000Z"), "{starts:?}");
+    assert!(starts.contains(&"2030-01-01T11:00:00.000Z"), "{starts:?}");
+    let chain = chain(&simulator);
+    assert!(chain[0].starts_with("Pull POST"), "{chain:?}");
+    assert_eq!(
+        chain[1],
+        "Provider POST /google/calendar/v3/freeBusy -> 200"
+    );
+}
+
+#[tokio::test]
+async fn slots_leave_out_office_365_busy_times_read_from_graphs_calendar_view() {
+    let receiver = consumer().await;
+    let simulator = organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[(
+            "office365-calendar",
+            json!({"access_token": "graph-token", "refresh_token": "graph-refresh", "expiry_date": FAR}),
+        )],
+        json!({"destinationCalendar": "office365-calendar"}),
+        &receiver,
+    )
+    .await;
+    simulator.book(1, "2030-01-01T14:00:00Z").await.unwrap();
+    let client = reqwest::Client::new();
+
+    let slots: Value = client
+        .get(format!(
+            "{}/v2/slots?eventTypeId=1&start=2030-01-01&end=2030-01-01",
+            simulator.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    simulator.calcom().store.update_booking(
+        &simulator.calcom().store.bookings()[0].uid,
+        |booking| {
+            booking.status = calsim::store::Status::Cancelled;
+        },
+    );
+    let still_busy: Value = client
+        .get(format!(
+            "{}/v2/slots?eventTypeId=1&start=2030-01-01&end=2030-01-01",
+            simulator.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    for answer in [&slots, &still_busy] {
+        let starts: Vec<&str> = answer["data"]["2030-01-01"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|slot| slot["start"].as_str().unwrap())
+            .collect();
+        assert!(
+            !starts.contains(&"2030-01-01T14:00:00.000Z"),
+            "{starts:?} {:?}",
+            chain(&simulator)
+        );
+        assert!(starts.contains(&"2030-01-01T14:30:00.000Z"), "{starts:?}");
+    }
+    assert!(
+        chain(&simulator).contains(&"Provider GET /graph/v1.0/me/calendarView -> 200".to_owned()),
+        "{:?}",
+        chain(&simulator)
+    );
 }

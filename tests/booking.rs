@@ -255,7 +255,8 @@ async fn cancelling_drops_the_meeting_triggers() {
 }
 
 #[tokio::test]
-async fn a_priced_booking_initiates_payment_then_is_paid() {
+async fn a_priced_booking_waits_for_payment_then_is_created_and_paid_as_handle_confirmation_sends_them(
+) {
     let (simulator, receiver) = subscribed().await;
     let (_, step) = call(
         &simulator,
@@ -266,8 +267,25 @@ async fn a_priced_booking_initiates_payment_then_is_paid() {
     )
     .await;
     let uid = step["booking"]["uid"].as_str().unwrap().to_owned();
+    assert_eq!(step["booking"]["status"], "PENDING", "{step}");
+    let payment_id = step["booking"]["payment"]["id"].clone();
+    let external_id = step["booking"]["payment"]["externalId"].clone();
+    assert!(payment_id.is_i64(), "{step}");
 
-    call(
+    let (status, refused) = call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/confirm"),
+        &[],
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        status, 409,
+        "an unpaid booking cannot be confirmed: {refused}"
+    );
+
+    let (_, paid) = call(
         &simulator,
         "POST",
         &format!("/_calsim/bookings/{uid}/pay"),
@@ -275,13 +293,57 @@ async fn a_priced_booking_initiates_payment_then_is_paid() {
         json!({}),
     )
     .await;
+    assert_eq!(paid["booking"]["status"], "ACCEPTED");
+    assert_eq!(paid["booking"]["paid"], true);
+    assert_eq!(paid["booking"]["payment"]["success"], true);
 
     let bodies = received(&receiver);
     assert_eq!(
         triggers(&bodies),
-        ["BOOKING_PAYMENT_INITIATED", "BOOKING_PAID"]
+        [
+            "BOOKING_PAYMENT_INITIATED",
+            "BOOKING_CREATED",
+            "BOOKING_PAID"
+        ]
     );
-    assert_eq!(bodies[1]["payload"]["price"], 1000);
+    let (initiated, created, paid) = (
+        &bodies[0]["payload"],
+        &bodies[1]["payload"],
+        &bodies[2]["payload"],
+    );
+    assert_eq!(initiated["paymentId"], payment_id);
+    assert_eq!(initiated["status"], "ACCEPTED");
+    assert_eq!(initiated["requiresConfirmation"], false);
+    assert!(created.get("paymentId").is_none(), "{created}");
+    assert_eq!(paid["price"], 1000);
+    assert_eq!(paid["paymentId"], payment_id);
+    assert_eq!(
+        paid["metadata"],
+        json!({"identifier": "cal.com", "bookingId": paid["bookingId"], "eventTypeId": 1,
+               "bookerEmail": "guest@example.com", "eventTitle": paid["eventTitle"], "externalId": external_id})
+    );
+    let keys: Vec<&String> = paid.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys.last().map(|key| key.as_str()),
+        Some("paymentId"),
+        "paymentId is added last, after the payload was built: {keys:?}"
+    );
+    let created_keys: Vec<&String> = created.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys[..keys.len() - 1],
+        created_keys[..],
+        "BOOKING_PAID is BOOKING_CREATED's payload with paymentId added"
+    );
+
+    let (status, again) = call(
+        &simulator,
+        "POST",
+        &format!("/_calsim/bookings/{uid}/pay"),
+        &[],
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 409, "a paid booking cannot be paid again: {again}");
 }
 
 #[tokio::test]

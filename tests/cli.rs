@@ -1544,3 +1544,91 @@ fn the_journal_limits_are_settings() {
     );
     std::fs::remove_file(file).unwrap();
 }
+
+#[test]
+fn providers_and_event_types_commands_rehearse_an_outage_on_a_running_serve() {
+    let served = serve(&[], &[]);
+    let url = served.url.as_str();
+    let run = |args: &[&str]| {
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["--url", url]);
+        let output = calsim(&full, None);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        stdout(&output)
+    };
+    let keys = stdout(&calsim(
+        &[
+            "encrypt",
+            "--key",
+            "calsim-dev-key-0123456789abcdef!",
+            r#"{"access_token":"zoom-abc","expiry_date":4102444800000}"#,
+        ],
+        None,
+    ));
+    let (status, answer) = post(
+        &format!("{url}/api/webhook/app-credential"),
+        &[
+            ("calcom-credential-sync-secret", "calsim-dev-sync-secret"),
+            ("content-type", "application/json"),
+        ],
+        format!(
+            r#"{{"userId":1,"appSlug":"zoom","keys":"{}"}}"#,
+            keys.trim()
+        ),
+    );
+    assert_eq!(status, 200, "{answer}");
+
+    let set = run(&[
+        "event-types",
+        "set",
+        "1",
+        "--location",
+        "integrations:zoom",
+        "--price",
+        "0",
+    ]);
+    assert!(set.contains(r#""location":"integrations:zoom""#), "{set}");
+    assert!(run(&["event-types"]).contains("integrations:zoom"));
+    let fault = run(&[
+        "providers",
+        "fault",
+        "zoom",
+        "--status",
+        "503",
+        "--times",
+        "1",
+    ]);
+    assert!(
+        fault.starts_with("zoom fails:") && fault.contains("503"),
+        "{fault}"
+    );
+    let book = |start: &str| run(&["booking", "create", "--event-type", "1", "--start", start]);
+
+    book("2030-01-01T10:00:00Z");
+    let after_outage = run(&["providers", "records"]);
+    book("2030-01-02T10:00:00Z");
+    let after_recovery = run(&["providers", "records"]);
+
+    assert_eq!(after_outage, "", "the 503 created nothing");
+    assert!(
+        after_recovery.starts_with("zoom create "),
+        "the fault applied once: {after_recovery}"
+    );
+    assert_eq!(
+        run(&["providers", "clear", "zoom"]),
+        "zoom answers normally\n"
+    );
+    let refused = calsim(&["providers", "fault", "zoom", "--url", url], None);
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(
+        stderr(&refused).contains("--status"),
+        "{}",
+        stderr(&refused)
+    );
+}

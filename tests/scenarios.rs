@@ -882,3 +882,33 @@ expect = { status = 201, body_matches = "\"email\":\"guest-[0-9a-f]{8}@example.c
 
     assert_eq!(report.failed(), 0, "{}", report.human());
 }
+
+#[tokio::test]
+async fn the_revoked_token_example_passes_with_a_good_sync_endpoint_and_names_the_step_a_bad_one_breaks(
+) {
+    let partner = Partner::builder()
+        .config(PartnerConfig {
+            secret: SECRET.to_owned(),
+            ..PartnerConfig::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let empty = answering(StatusCode::OK).await;
+
+    let good = run_example(
+        "booking-with-a-revoked-token.toml",
+        partner.sync_endpoint_url(),
+    )
+    .await;
+    let bad = run_example("booking-with-a-revoked-token.toml", empty).await;
+
+    assert_eq!(good.failed(), 0, "{}", good.human());
+    assert_eq!(good.checks.len(), 3, "{}", good.human());
+    assert_eq!(
+        bad.failed_ids(),
+        ["booking-with-a-revoked-token/the-retried-zoom-call-used-your-token-and-made-the-meeting"],
+        "an empty 200 is no token, so Zoom refuses again and the booking falls back to Cal Video: {}",
+        bad.human()
+    );
+}

@@ -298,7 +298,11 @@ async fn show_booking(
 }
 
 fn lifecycle_error(error: LifecycleError) -> V2Error {
-    V2Error::new(StatusCode::BAD_REQUEST, error.to_string())
+    let status = match error {
+        LifecycleError::PaymentNotCreated(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    V2Error::new(status, error.to_string())
 }
 
 #[derive(Deserialize)]
@@ -487,9 +491,12 @@ struct SlotsQuery {
 }
 
 /// `GET /v2/slots`: the seeded schedule (Monday to Friday, 09:00 to 17:00 UTC) cut into
-/// the event type's length, without the organizer's accepted or pending bookings, by day.
+/// the event type's length, without the organizer's accepted or pending bookings and
+/// the busy times of the organizer's connected calendars (each calendar app's
+/// `getAvailability` against its fake provider, with the token handling of any service
+/// call: an expiring synced token is pulled first), by day.
 async fn slots(State(calcom): State<Arc<Calcom>>, Query(query): Query<SlotsQuery>) -> Response {
-    let outcome: Outcome = (|| {
+    let asked: Result<_, V2Error> = (|| {
         let id = query
             .event_type_id
             .ok_or_else(|| bad_body("`eventTypeId` is required"))?;
@@ -518,8 +525,28 @@ async fn slots(State(calcom): State<Arc<Calcom>>, Query(query): Query<SlotsQuery
                 "`end` must be after `start`, at most 62 days later",
             ));
         }
+        Ok((event_type, first, last))
+    })();
+    let (event_type, first, last) = match asked {
+        Ok(asked) => asked,
+        Err(error) => return respond("/v2/slots", Err(error)),
+    };
+    let midnight = |day: jiff::civil::Date| {
+        jiff::tz::Offset::UTC
+            .to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
+            .map(jiff::Timestamp::as_millisecond)
+            .unwrap_or_default()
+    };
+    let calendars_busy = crate::calcom::app_services::busy_times(
+        &calcom,
+        event_type.user_id,
+        midnight(first),
+        midnight(last) + 86_400_000,
+    )
+    .await;
+    let days = {
         let minutes = length(&event_type);
-        let busy: Vec<(i64, i64)> = calcom
+        let mut busy: Vec<(i64, i64)> = calcom
             .store
             .bookings()
             .into_iter()
@@ -529,6 +556,7 @@ async fn slots(State(calcom): State<Arc<Calcom>>, Query(query): Query<SlotsQuery
             })
             .map(|booking| (booking.start_ms, booking.end_ms))
             .collect();
+        busy.extend(calendars_busy);
         let now = calcom.clock.now_ms();
         let mut days = Map::new();
         let mut day = first;
@@ -565,7 +593,7 @@ async fn slots(State(calcom): State<Arc<Calcom>>, Query(query): Query<SlotsQuery
                 Err(_) => break,
             };
         }
-        Ok((StatusCode::OK, Value::Object(days)))
-    })();
-    respond("/v2/slots", outcome)
+        days
+    };
+    respond("/v2/slots", Ok((StatusCode::OK, Value::Object(days))))
 }

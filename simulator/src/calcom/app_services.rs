@@ -32,6 +32,8 @@ pub struct AppsOutcome {
     pub location: Option<String>,
     /// The booking references the apps created.
     pub references: Vec<Reference>,
+    /// The Google Meet link the calendar event got (`metadata.hangoutLink`).
+    pub hangout_link: Option<String>,
 }
 
 impl AppsOutcome {
@@ -53,6 +55,9 @@ impl AppsOutcome {
             };
             fields.insert("metadata".to_owned(), json!({ "videoCallUrl": call_url }));
         }
+        if let Some(link) = &self.hangout_link {
+            fields.insert("metadata".to_owned(), json!({ "videoCallUrl": link }));
+        }
         if let Some(location) = &self.location {
             fields.insert("location".to_owned(), json!(location));
         }
@@ -69,6 +74,14 @@ fn location_app(location: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// Google Meet's location: no video call of its own, the Google Calendar event carries
+/// the meeting (`conferenceData`), and a result of its own follows the calendar's.
+const GOOGLE_MEET: &str = "integrations:google:meet";
+
+/// Cal.com's English `google_meet_warning`.
+const GOOGLE_MEET_WARNING: &str =
+    "In order to use Google Meet you must set your destination calendar to a Google Calendar";
 
 fn app_name(calcom: &Calcom, app: &str) -> String {
     calcom
@@ -189,6 +202,8 @@ pub async fn create(
             .max_by_key(|credential| credential.id)
             .and_then(|credential| credential.app_id)
     });
+    let meet = location == GOOGLE_MEET;
+    let mut google_calendar: Option<(bool, Option<String>)> = None;
     if let Some(app) = calendar.filter(|app| provider_of(app).is_some()) {
         if let Some(credential) = credential_of(calcom, booking.user_id, &app) {
             let name = app_name(calcom, &app);
@@ -196,25 +211,33 @@ pub async fn create(
             if let Some(video) = &outcome.video_call_data {
                 body["location"] = video["url"].clone();
             }
+            if meet && app == "google-calendar" {
+                body["conferenceData"] = json!({"createRequest": {"requestId": booking.uid, "conferenceSolutionKey": {"type": "hangoutsMeet"}}});
+            }
             let created = call(calcom, &credential, "POST", &create_path(&app), &body).await;
-            match created.ok().and_then(|answer| answer.get("id").map(string)) {
+            let link = created
+                .as_ref()
+                .ok()
+                .and_then(|answer| answer.get("hangoutLink")?.as_str().map(str::to_owned));
+            let success = match created.ok().and_then(|answer| answer.get("id").map(string)) {
                 Some(id) => {
-                    outcome.apps_status.push(status(
-                        &name,
-                        &credential.kind,
-                        true,
-                        Some(Vec::new()),
-                    ));
-                    outcome.references.push(reference(&credential, id));
+                    let mut row = reference(&credential, id);
+                    row.meeting_url.clone_from(&link);
+                    outcome.references.push(row);
+                    true
                 }
-                None => outcome.apps_status.push(status(
-                    &name,
-                    &credential.kind,
-                    false,
-                    Some(Vec::new()),
-                )),
+                None => false,
+            };
+            outcome
+                .apps_status
+                .push(status(&name, &credential.kind, success, Some(Vec::new())));
+            if app == "google-calendar" {
+                google_calendar = Some((success, link));
             }
         }
+    }
+    if meet {
+        google_meet(calcom, &mut outcome, google_calendar);
     }
     for app in &settings.crm {
         let Some(credential) = credential_of(calcom, booking.user_id, app) else {
@@ -224,11 +247,7 @@ pub async fn create(
             continue;
         }
         let name = app_name(calcom, app);
-        let contact = call(calcom, &credential, "POST", "/crm/v3/objects/contacts", &json!({"properties": {"email": booking.attendee.email, "firstname": booking.attendee.name}})).await;
-        let meeting = match contact {
-            Ok(_) => call(calcom, &credential, "POST", "/crm/v3/objects/meetings", &json!({"properties": {"hs_meeting_title": event["summary"], "hs_meeting_start_time": event["start"]["dateTime"], "hs_meeting_end_time": event["end"]["dateTime"]}})).await,
-            Err(problem) => Err(problem),
-        };
+        let meeting = crm_event(calcom, &credential, booking, &event).await;
         match meeting.ok().and_then(|answer| answer.get("id").map(string)) {
             Some(id) => {
                 outcome
@@ -242,6 +261,147 @@ pub async fn create(
         }
     }
     outcome
+}
+
+/// The Google Meet result after the calendar step, as `EventManager` adds it: a success
+/// when the Google Calendar event came back with a `hangoutLink` (a `google_meet_video`
+/// reference with that link follows the calendar's), a failure with Cal.com's warning
+/// when no Google Calendar was written.
+fn google_meet(
+    calcom: &Calcom,
+    outcome: &mut AppsOutcome,
+    google_calendar: Option<(bool, Option<String>)>,
+) {
+    let name = app_name(calcom, "google-meet");
+    match google_calendar {
+        None => outcome.apps_status.push(status(
+            &name,
+            "conferencing",
+            false,
+            Some(vec![json!(GOOGLE_MEET_WARNING)]),
+        )),
+        Some((_, Some(link))) => {
+            outcome
+                .apps_status
+                .push(status(&name, "conferencing", true, None));
+            if let Some(calendar) = outcome
+                .references
+                .iter()
+                .find(|row| row.kind == "google_calendar")
+                .cloned()
+            {
+                outcome.references.push(Reference {
+                    kind: "google_meet_video".to_owned(),
+                    meeting_url: Some(link.clone()),
+                    ..calendar
+                });
+            }
+            outcome.hangout_link = Some(link);
+        }
+        Some((_, None)) => outcome
+            .apps_status
+            .push(status(&name, "conferencing", false, None)),
+    }
+}
+
+/// A CRM app's `createEvent` as `CrmManager` runs it: look the attendee up
+/// (`getContacts`), create the contact only when it is missing, then the meeting.
+async fn crm_event(
+    calcom: &Arc<Calcom>,
+    credential: &Credential,
+    booking: &Booking,
+    event: &Value,
+) -> Result<Value, String> {
+    let email = &booking.attendee.email;
+    let found = call(
+        calcom,
+        credential,
+        "POST",
+        "/crm/v3/objects/contacts/search",
+        &json!({"filterGroups": [{"filters": [{"propertyName": "email", "operator": "IN", "values": [email]}]}], "properties": ["id", "email"]}),
+    )
+    .await?;
+    if found["total"].as_u64().unwrap_or(0) == 0 {
+        call(
+            calcom,
+            credential,
+            "POST",
+            "/crm/v3/objects/contacts",
+            &json!({"properties": {"email": email, "firstname": booking.attendee.name}}),
+        )
+        .await?;
+    }
+    call(
+        calcom,
+        credential,
+        "POST",
+        "/crm/v3/objects/meetings",
+        &create_body("hubspot", event),
+    )
+    .await
+}
+
+/// The organizer's busy times in `[from_ms, to_ms)` from each calendar app's
+/// `getAvailability` (Google `freeBusy`, Graph `calendarView`), after the same token
+/// handling as any service call; a calendar that fails adds nothing, as Cal.com logs
+/// the error and goes on.
+pub async fn busy_times(
+    calcom: &Arc<Calcom>,
+    user_id: i64,
+    from_ms: i64,
+    to_ms: i64,
+) -> Vec<(i64, i64)> {
+    let mut busy = Vec::new();
+    for app in ["google-calendar", "office365-calendar"] {
+        let Some(credential) = credential_of(calcom, user_id, app) else {
+            continue;
+        };
+        let (from, to) = (iso(from_ms), iso(to_ms));
+        let answer = if app == "google-calendar" {
+            call(
+                calcom,
+                &credential,
+                "POST",
+                "/calendar/v3/freeBusy",
+                &json!({"timeMin": from, "timeMax": to, "items": [{"id": "primary"}]}),
+            )
+            .await
+            .map(|answer| answer["calendars"]["primary"]["busy"].clone())
+        } else {
+            call(
+                calcom,
+                &credential,
+                "GET",
+                &format!("/v1.0/me/calendarView?startDateTime={from}&endDateTime={to}"),
+                &Value::Null,
+            )
+            .await
+            .map(|answer| {
+                Value::Array(
+                    answer["value"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|event| json!({"start": event["start"]["dateTime"], "end": event["end"]["dateTime"]}))
+                        .collect(),
+                )
+            })
+        };
+        let Ok(Value::Array(times)) = answer else {
+            continue;
+        };
+        busy.extend(times.iter().filter_map(|time| {
+            let at = |field: &str| {
+                time[field]
+                    .as_str()?
+                    .parse::<jiff::Timestamp>()
+                    .ok()
+                    .map(jiff::Timestamp::as_millisecond)
+            };
+            Some((at("start")?, at("end")?))
+        }));
+    }
+    busy
 }
 
 /// A rescheduled booking: each app updates what it created (references move to the new
@@ -259,6 +419,10 @@ pub async fn reschedule(
         ..AppsOutcome::default()
     };
     for reference in references {
+        if reference.kind == "google_meet_video" {
+            outcome.hangout_link.clone_from(&reference.meeting_url);
+            continue;
+        }
         let Some(credential) = calcom.store.credential(reference.credential_id) else {
             continue;
         };
@@ -289,7 +453,10 @@ pub async fn reschedule(
 
 /// A cancelled booking: each app deletes what it created.
 pub async fn cancel(calcom: &Arc<Calcom>, references: &[Reference]) {
-    for reference in references {
+    for reference in references
+        .iter()
+        .filter(|row| row.kind != "google_meet_video")
+    {
         let Some(credential) = calcom.store.credential(reference.credential_id) else {
             continue;
         };

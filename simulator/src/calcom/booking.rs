@@ -73,7 +73,7 @@ pub fn event_data(
     set("price", json!(booking.price));
     set(
         "requiresConfirmation",
-        json!(booking.status == Status::Pending),
+        json!(booking.status == Status::Pending && !booking.awaits_payment()),
     );
     set(
         "length",
@@ -162,6 +162,10 @@ pub enum LifecycleError {
     /// A time that is not an ISO 8601 instant.
     #[error("`{0}` is not an ISO 8601 instant; write it like 2030-01-01T10:00:00Z")]
     BadTime(String),
+    /// The payment app could not create the payment (the booking stays PENDING
+    /// without one, as Cal.com leaves it when `PaymentService.create` throws).
+    #[error("payment_not_created_error: {0}")]
+    PaymentNotCreated(String),
     /// The step does not apply to a booking in this state.
     #[error("booking {uid} is {status:?}; {step} needs {needs}")]
     WrongState {
@@ -193,7 +197,8 @@ pub struct NewBooking {
     /// The organizer must confirm: BOOKING_REQUESTED instead of BOOKING_CREATED.
     #[serde(default)]
     pub requires_confirmation: bool,
-    /// Price in minor units: BOOKING_PAYMENT_INITIATED until paid.
+    /// Price in minor units (default: the event type's `price`): the booking is
+    /// PENDING with a payment (BOOKING_PAYMENT_INITIATED) until paid.
     #[serde(default)]
     pub price: i64,
 }
@@ -202,6 +207,7 @@ use std::sync::Arc;
 
 use crate::calcom::app_services;
 use crate::calcom::dispatch::{dispatch, Event};
+use crate::calcom::payment;
 use crate::calcom::scheduler::{Job, Work};
 use crate::calcom::state::Calcom;
 use crate::calcom::subscription::Scope;
@@ -323,15 +329,21 @@ fn expect(
     })
 }
 
-/// Books: BOOKING_REQUESTED (needs confirmation), BOOKING_PAYMENT_INITIATED (priced) or
-/// BOOKING_CREATED, which also schedules the meeting triggers.
+/// Books: BOOKING_PAYMENT_INITIATED (priced: the payment app creates the payment
+/// first), BOOKING_REQUESTED (needs confirmation) or BOOKING_CREATED after the
+/// organizer's apps ran, which also schedules the meeting triggers.
 pub async fn create(calcom: &Arc<Calcom>, new: NewBooking) -> Result<Step, LifecycleError> {
     let event_type = calcom
         .store
         .event_type(new.event_type_id)
         .ok_or(LifecycleError::UnknownEventType(new.event_type_id))?;
     let start_ms = instant(&new.start)?;
-    let pending = new.requires_confirmation;
+    let price = if new.price > 0 {
+        new.price
+    } else {
+        event_type.apps.price.unwrap_or(0)
+    };
+    let pending = new.requires_confirmation || price > 0;
     let booking = calcom.store.add_booking(Booking {
         id: 0,
         uid: String::new(),
@@ -349,31 +361,58 @@ pub async fn create(calcom: &Arc<Calcom>, new: NewBooking) -> Result<Step, Lifec
             email: "guest@example.com".to_owned(),
             time_zone: "Europe/London".to_owned(),
         }),
-        price: new.price,
+        price,
         paid: false,
         rescheduled_from: None,
         created_ms: calcom.clock.now_ms(),
         references: Vec::new(),
+        payment: None,
     });
-    let trigger = match (pending, new.price > 0) {
-        (true, _) => TriggerEvent::BookingRequested,
-        (false, true) => TriggerEvent::BookingPaymentInitiated,
-        (false, false) => {
-            schedule_meetings(calcom, &booking);
-            TriggerEvent::BookingCreated
-        }
-    };
-    if trigger == TriggerEvent::BookingCreated {
-        return created(calcom, booking).await;
+    if price > 0 {
+        return initiate_payment(calcom, booking, &event_type).await;
     }
-    fire(calcom, booking, trigger, Map::new()).await
+    if pending {
+        return fire(calcom, booking, TriggerEvent::BookingRequested, Map::new()).await;
+    }
+    schedule_meetings(calcom, &booking);
+    let (booking, extra) = run_apps(calcom, booking).await?;
+    fire(calcom, booking, TriggerEvent::BookingCreated, extra).await
 }
 
-/// BOOKING_CREATED after the organizer's apps ran (when the event type uses any).
-async fn created(calcom: &Arc<Calcom>, booking: Booking) -> Result<Step, LifecycleError> {
+/// A priced booking's payment, then BOOKING_PAYMENT_INITIATED with its `paymentId`.
+async fn initiate_payment(
+    calcom: &Arc<Calcom>,
+    booking: Booking,
+    event_type: &EventType,
+) -> Result<Step, LifecycleError> {
+    let (_, organizer) = context(calcom, &booking)?;
+    let currency = event_type.apps.currency.as_deref().unwrap_or("usd");
+    let made = payment::create(calcom, &booking, event_type, &organizer, currency)
+        .await
+        .map_err(LifecycleError::PaymentNotCreated)?;
+    let extra = Map::from_iter([("paymentId".to_owned(), json!(made.id))]);
+    let booking = calcom
+        .store
+        .update_booking(&booking.uid, |row| row.payment = Some(made.clone()))
+        .unwrap_or(booking);
+    fire(
+        calcom,
+        booking,
+        TriggerEvent::BookingPaymentInitiated,
+        extra,
+    )
+    .await
+}
+
+/// The organizer's apps for a booking that is now accepted (`EventManager.create`):
+/// the booking with their references, and the webhook fields they set.
+async fn run_apps(
+    calcom: &Arc<Calcom>,
+    booking: Booking,
+) -> Result<(Booking, Map<String, Value>), LifecycleError> {
     let (event_type, organizer) = context(calcom, &booking)?;
     if !event_type.apps.any() {
-        return fire(calcom, booking, TriggerEvent::BookingCreated, Map::new()).await;
+        return Ok((booking, Map::new()));
     }
     let outcome = app_services::create(calcom, &booking, &event_type, &organizer).await;
     let extra = outcome.webhook_fields(&booking);
@@ -382,19 +421,28 @@ async fn created(calcom: &Arc<Calcom>, booking: Booking) -> Result<Step, Lifecyc
         .store
         .update_booking(&booking.uid, |row| row.references = references.clone())
         .unwrap_or(booking);
-    fire(calcom, booking, TriggerEvent::BookingCreated, extra).await
+    Ok((booking, extra))
 }
 
 /// The organizer confirms a requested booking: BOOKING_CREATED.
 pub async fn confirm(calcom: &Arc<Calcom>, uid: &str) -> Result<Step, LifecycleError> {
     let found = booking(calcom, uid)?;
     expect(&found, "confirm", &[Status::Pending], "PENDING")?;
+    if found.awaits_payment() {
+        return Err(LifecycleError::WrongState {
+            uid: found.uid,
+            status: found.status,
+            step: "confirm",
+            needs: "a paid booking (this one awaits payment: pay it first)",
+        });
+    }
     let booking = calcom
         .store
         .update_booking(uid, |booking| booking.status = Status::Accepted)
         .unwrap_or(found);
     schedule_meetings(calcom, &booking);
-    created(calcom, booking).await
+    let (booking, extra) = run_apps(calcom, booking).await?;
+    fire(calcom, booking, TriggerEvent::BookingCreated, extra).await
 }
 
 /// The organizer rejects a requested booking: BOOKING_REJECTED.
@@ -432,6 +480,16 @@ pub async fn cancel(
         .update_booking(uid, |booking| booking.status = Status::Cancelled)
         .unwrap_or(found);
     app_services::cancel(calcom, &booking.references).await;
+    let booking = match &booking.payment {
+        Some(paid) if paid.success && !paid.refunded => match payment::refund(calcom, paid).await {
+            Ok(refunded) => calcom
+                .store
+                .update_booking(uid, |row| row.payment = Some(refunded.clone()))
+                .unwrap_or(booking),
+            Err(_) => booking,
+        },
+        _ => booking,
+    };
     let extra = Map::from_iter([
         ("cancelledBy".to_owned(), json!(booking.attendee.email)),
         ("cancellationReason".to_owned(), json!(reason)),
@@ -487,17 +545,60 @@ pub async fn reschedule(
     fire(calcom, new, TriggerEvent::BookingRescheduled, extra).await
 }
 
-/// The guest pays: BOOKING_PAID; the meeting triggers are scheduled.
+/// The guest pays (Stripe's `payment_intent.succeeded` reaching `handlePaymentSuccess`):
+/// the payment succeeds and the booking is accepted and paid; then, as
+/// `handleConfirmation` does, the organizer's apps run, BOOKING_CREATED fires and
+/// BOOKING_PAID follows with the same payload plus `paymentId`, its `metadata` replaced
+/// by the payment's (`identifier`, `bookingId`, `eventTypeId`, `bookerEmail`,
+/// `eventTitle`, `externalId`). The meeting triggers are scheduled.
 pub async fn pay(calcom: &Arc<Calcom>, uid: &str) -> Result<Step, LifecycleError> {
     let found = booking(calcom, uid)?;
-    expect(&found, "pay", &[Status::Accepted], "ACCEPTED")?;
+    if !found.awaits_payment() {
+        return Err(LifecycleError::WrongState {
+            uid: found.uid,
+            status: found.status,
+            step: "pay",
+            needs: "PENDING with an unpaid payment (book with a price)",
+        });
+    }
     let booking = calcom
         .store
-        .update_booking(uid, |booking| booking.paid = true)
+        .update_booking(uid, |booking| {
+            booking.paid = true;
+            booking.status = Status::Accepted;
+            if let Some(payment) = &mut booking.payment {
+                payment.success = true;
+            }
+        })
         .unwrap_or(found);
     schedule_meetings(calcom, &booking);
-    let extra = Map::from_iter([("paymentId".to_owned(), json!(booking.id))]);
-    fire(calcom, booking, TriggerEvent::BookingPaid, extra).await
+    let (booking, mut extra) = run_apps(calcom, booking).await?;
+    let created = fire(
+        calcom,
+        booking.clone(),
+        TriggerEvent::BookingCreated,
+        extra.clone(),
+    )
+    .await?;
+    let (event_type, _) = context(calcom, &booking)?;
+    let payment = booking.payment.clone();
+    extra.insert(
+        "metadata".to_owned(),
+        json!({
+            "identifier": "cal.com", "bookingId": booking.id, "eventTypeId": event_type.id,
+            "bookerEmail": booking.attendee.email, "eventTitle": event_type.title,
+            "externalId": payment.as_ref().map(|payment| payment.external_id.clone()),
+        }),
+    );
+    extra.insert(
+        "paymentId".to_owned(),
+        json!(payment.map(|payment| payment.id)),
+    );
+    let mut paid = fire(calcom, booking, TriggerEvent::BookingPaid, extra).await?;
+    let mut dispatched = created.dispatched;
+    dispatched.append(&mut paid.dispatched);
+    paid.dispatched = dispatched;
+    Ok(paid)
 }
 
 /// Marks the guest as a no-show (or not): BOOKING_NO_SHOW_UPDATED.

@@ -672,7 +672,7 @@ async fn show_event_type(State(calcom): State<Arc<Calcom>>, Path(id): Path<i64>)
     ok(event_type)
 }
 
-const APPS_HINT: &str = r#"send {"location": "integrations:zoom" | "integrations:office365_video" | "integrations:daily" | null, "destinationCalendar": "google-calendar" | "office365-calendar" | null, "crm": ["hubspot"]}; absent keys stay as they are"#;
+const APPS_HINT: &str = r#"send {"location": "integrations:zoom" | "integrations:office365_video" | "integrations:google:meet" | "integrations:daily" | null, "destinationCalendar": "google-calendar" | "office365-calendar" | null, "crm": ["hubspot"], "price": 1000 | null, "currency": "usd"}; absent keys stay as they are"#;
 
 /// Sets which apps bookings of an event type use; absent keys keep their value.
 async fn set_event_type_apps(
@@ -689,7 +689,15 @@ async fn set_event_type_apps(
     };
     let mut apps = serde_json::to_value(&event_type.apps).unwrap_or_default();
     for (name, value) in change {
-        if !["location", "destinationCalendar", "crm"].contains(&name.as_str()) {
+        if ![
+            "location",
+            "destinationCalendar",
+            "crm",
+            "price",
+            "currency",
+        ]
+        .contains(&name.as_str())
+        {
             return Err(ControlError::bad_request(
                 format!("unknown key `{name}`"),
                 APPS_HINT,
@@ -718,7 +726,7 @@ async fn set_provider_fault(
     if crate::calcom::providers::provider_of(&app).is_none() {
         return Err(ControlError::not_found(
             format!("calsim has no fake provider for `{app}`"),
-            "faults apply to google-calendar, zoom, office365-calendar, msteams and hubspot",
+            "faults apply to google-calendar, google-meet, zoom, office365-calendar, msteams, hubspot and stripe",
         ));
     }
     let fault: crate::calcom::providers::Fault = body(&text, FAULT_HINT)?;
@@ -748,6 +756,11 @@ fn lifecycle_error(error: crate::calcom::booking::LifecycleError) -> ControlErro
             status: StatusCode::CONFLICT,
             error: error.to_string(),
             hint: "GET /_calsim/bookings shows each booking's status",
+        },
+        LifecycleError::PaymentNotCreated(_) => ControlError {
+            status: StatusCode::BAD_GATEWAY,
+            error: error.to_string(),
+            hint: "the organizer's stripe credential needs a stripe_user_id; clear a fault with DELETE /_calsim/providers/stripe/fault",
         },
         _ => ControlError::not_found(error.to_string(), BOOKING_HINT),
     }

@@ -1,14 +1,18 @@
 //! Fake providers: the third-party APIs Cal.com's app services call with a synced
 //! credential's access token, served by calsim under `/_providers/` with paths shaped
 //! like the real ones: Google Calendar (`/_providers/google/calendar/v3/...`), Zoom
-//! (`/_providers/zoom/v2/...`), Microsoft Graph (`/_providers/graph/v1.0/...`) and
-//! HubSpot (`/_providers/hubspot/crm/v3/...`), plus each provider's token endpoint
+//! (`/_providers/zoom/v2/...`), Microsoft Graph (`/_providers/graph/v1.0/...`),
+//! HubSpot (`/_providers/hubspot/crm/v3/...`) and Stripe (`/_providers/stripe/v1/...`,
+//! form-encoded as stripe-node sends it), plus each provider's token endpoint
 //! (`/_providers/{provider}/oauth/token`, the refresh token in a JSON body so journal
 //! views mask it) for refreshes when credential sync is off.
 //!
 //! A provider takes `Authorization: Bearer <token>` only when the token is the stored
 //! `access_token` of a credential of its app that has not expired on the simulator's
 //! clock; anything else is a 401, as a real provider answers a stale or revoked token.
+//! Stripe is called with the platform's secret key and `Stripe-Account: <the
+//! credential's stripe_user_id>`, so it judges the account instead (unknown: 403
+//! `account_invalid`).
 //! Faults set per app (`POST /_calsim/providers/{app}/fault`) come first: a status
 //! (401, 403, 429, 5xx), a delay, once or always. Every call is journaled on the
 //! `provider` surface, the token masked.
@@ -41,11 +45,12 @@ pub fn provider_of(app: &str) -> Option<&'static str> {
 
 /// Each fake provider and the apps whose credentials it takes (a fault set for any of
 /// them applies to the provider; the first names it in verdicts).
-const PROVIDERS: [(&str, &[&str]); 4] = [
+const PROVIDERS: [(&str, &[&str]); 5] = [
     ("google", &["google-calendar", "google-meet"]),
     ("zoom", &["zoom"]),
     ("graph", &["office365-calendar", "msteams"]),
     ("hubspot", &["hubspot"]),
+    ("stripe", &["stripe"]),
 ];
 
 /// The routes, nested at `/_providers`.
@@ -147,7 +152,7 @@ async fn api(State(calcom): State<Arc<Calcom>>, request: Request) -> Response {
     else {
         let answer = provider_json(
             StatusCode::NOT_FOUND,
-            &json!({"error": format!("calsim serves no provider `{provider}`; known: google, zoom, graph, hubspot")}),
+            &json!({"error": format!("calsim serves no provider `{provider}`; known: google, zoom, graph, hubspot, stripe")}),
         );
         return calcom.journal.answered(
             Surface::Provider,
@@ -191,6 +196,108 @@ async fn api(State(calcom): State<Arc<Calcom>>, request: Request) -> Response {
     )
 }
 
+/// The credential a call authenticates as, or the provider's refusal: the bearer
+/// token of a stored, unexpired credential; for Stripe, a secret key and the
+/// connected account (`Stripe-Account`) of a stored credential.
+fn judge(
+    calcom: &Calcom,
+    provider: &str,
+    app: &str,
+    apps: &[&str],
+    parts: &axum::http::request::Parts,
+) -> Result<Credential, Box<(Answer, Value)>> {
+    if provider == "stripe" {
+        return judge_stripe(calcom, parts);
+    }
+    let Some(token) = bearer(parts) else {
+        return Err(Box::new((
+            unauthorized(provider, "no bearer token"),
+            json!({"app": app, "token": "missing"}),
+        )));
+    };
+    let Some(credential) = credential_for(calcom, apps, token) else {
+        return Err(Box::new((
+            unauthorized(provider, "unknown token"),
+            json!({"app": app, "token": "unknown"}),
+        )));
+    };
+    let now = calcom.clock.now_ms() as f64;
+    if expiry_ms(&credential.key).is_some_and(|expiry| expiry <= now) {
+        return Err(Box::new((
+            unauthorized(provider, "expired"),
+            json!({"app": app, "token": "expired", "credentialId": credential.id}),
+        )));
+    }
+    Ok(credential)
+}
+
+fn stripe_error(status: StatusCode, code: &str, message: String) -> Answer {
+    provider_json(
+        status,
+        &json!({"error": {"code": code, "message": message, "type": "invalid_request_error"}}),
+    )
+}
+
+fn judge_stripe(
+    calcom: &Calcom,
+    parts: &axum::http::request::Parts,
+) -> Result<Credential, Box<(Answer, Value)>> {
+    if !bearer(parts).is_some_and(|key| key.starts_with("sk_")) {
+        return Err(Box::new((
+            stripe_error(
+                StatusCode::UNAUTHORIZED,
+                "api_key_invalid",
+                "Invalid API Key provided: a secret key (sk_...) is required.".to_owned(),
+            ),
+            json!({"app": "stripe", "token": "missing"}),
+        )));
+    }
+    let account = parts
+        .headers
+        .get("stripe-account")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    calcom
+        .store
+        .credentials(None, Some("stripe"))
+        .into_iter()
+        .find(|credential| {
+            !account.is_empty() && credential.key["stripe_user_id"].as_str() == Some(account)
+        })
+        .ok_or_else(|| {
+            Box::new((
+                stripe_error(
+                    StatusCode::FORBIDDEN,
+                    "account_invalid",
+                    format!("The provided key does not have access to account '{account}' (or that account does not exist). Application access may have been revoked."),
+                ),
+                json!({"app": "stripe", "account": "unknown"}),
+            ))
+        })
+}
+
+/// A form body as stripe-node sends it (`metadata[bookingId]=1`), as a JSON object
+/// (`{"metadata": {"bookingId": "1"}}`); `payment_method_types[0]` keys stay flat.
+fn form_fields(body: &[u8]) -> Value {
+    let mut fields = serde_json::Map::new();
+    for (name, value) in form_urlencoded::parse(body) {
+        match name.split_once('[') {
+            Some((outer, inner))
+                if inner.ends_with(']') && !inner.starts_with(char::is_numeric) =>
+            {
+                let entry = fields.entry(outer.to_owned()).or_insert_with(|| json!({}));
+                if let Value::Object(nested) = entry {
+                    nested.insert(inner.trim_end_matches(']').to_owned(), json!(value));
+                }
+            }
+            _ => {
+                fields.insert(name.into_owned(), json!(value));
+            }
+        }
+    }
+    Value::Object(fields)
+}
+
 fn serve(
     calcom: &Calcom,
     provider: &str,
@@ -200,26 +307,15 @@ fn serve(
     body: &Bytes,
     rest: &str,
 ) -> (Answer, Value) {
-    let Some(token) = bearer(parts) else {
-        return (
-            unauthorized(provider, "no bearer token"),
-            json!({"app": app, "token": "missing"}),
-        );
+    let credential = match judge(calcom, provider, app, apps, parts) {
+        Ok(credential) => credential,
+        Err(refused) => return *refused,
     };
-    let Some(credential) = credential_for(calcom, apps, token) else {
-        return (
-            unauthorized(provider, "unknown token"),
-            json!({"app": app, "token": "unknown"}),
-        );
+    let sent: Value = if provider == "stripe" {
+        form_fields(body)
+    } else {
+        serde_json::from_slice(body).unwrap_or(Value::Null)
     };
-    let now = calcom.clock.now_ms() as f64;
-    if expiry_ms(&credential.key).is_some_and(|expiry| expiry <= now) {
-        return (
-            unauthorized(provider, "expired"),
-            json!({"app": app, "token": "expired", "credentialId": credential.id}),
-        );
-    }
-    let sent: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let providers = &calcom.providers;
     let id = providers.next();
     let verdict = json!({"app": app, "token": "valid", "credentialId": credential.id});
@@ -229,14 +325,34 @@ fn serve(
         ("google", &Method::POST, ["calendar", "v3", "calendars", calendar, "events"]) => {
             let event_id = format!("calsim{id:08}gcal");
             providers.record(app, "create", &event_id, &sent);
+            let mut event = json!({
+                "kind": "calendar#event", "id": event_id, "status": "confirmed",
+                "htmlLink": format!("https://www.google.com/calendar/event?eid={event_id}"),
+                "iCalUID": format!("{event_id}@google.com"), "organizer": {"email": calendar, "self": true},
+                "summary": sent.get("summary"), "start": sent.get("start"), "end": sent.get("end"),
+            });
+            if sent.pointer("/conferenceData/createRequest").is_some() {
+                let code = format!("cal-{:04}-sim", id % 10_000);
+                let link = format!("https://meet.google.com/{code}");
+                event["hangoutLink"] = json!(link);
+                event["conferenceData"] = json!({
+                    "conferenceId": code,
+                    "conferenceSolution": {"key": {"type": "hangoutsMeet"}, "name": "Google Meet"},
+                    "entryPoints": [{"entryPointType": "video", "uri": link, "label": link.trim_start_matches("https://")}],
+                });
+            }
+            provider_json(StatusCode::OK, &event)
+        }
+        ("google", &Method::POST, ["calendar", "v3", "freeBusy"]) => {
+            let (from, to) = (time_ms(&sent["timeMin"]), time_ms(&sent["timeMax"]));
+            let busy: Vec<Value> = providers
+                .busy(apps, from, to)
+                .into_iter()
+                .map(|(start, end)| json!({"start": iso(start), "end": iso(end)}))
+                .collect();
             provider_json(
                 StatusCode::OK,
-                &json!({
-                    "kind": "calendar#event", "id": event_id, "status": "confirmed",
-                    "htmlLink": format!("https://www.google.com/calendar/event?eid={event_id}"),
-                    "iCalUID": format!("{event_id}@google.com"), "organizer": {"email": calendar, "self": true},
-                    "summary": sent.get("summary"), "start": sent.get("start"), "end": sent.get("end"),
-                }),
+                &json!({"kind": "calendar#freeBusy", "timeMin": sent["timeMin"], "timeMax": sent["timeMax"], "calendars": {"primary": {"busy": busy}}}),
             )
         }
         (
@@ -288,6 +404,19 @@ fn serve(
                 }),
             )
         }
+        ("graph", &Method::GET, ["v1.0", "me", "calendarView"]) => {
+            let query: std::collections::HashMap<String, String> =
+                form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+                    .into_owned()
+                    .collect();
+            let at = |name: &str| time_ms(&json!(query.get(name)));
+            let events: Vec<Value> = providers
+                .busy(apps, at("startDateTime"), at("endDateTime"))
+                .into_iter()
+                .map(|(start, end)| json!({"showAs": "busy", "start": {"dateTime": iso(start), "timeZone": "UTC"}, "end": {"dateTime": iso(end), "timeZone": "UTC"}}))
+                .collect();
+            provider_json(StatusCode::OK, &json!({"value": events}))
+        }
         ("graph", &Method::PATCH, ["v1.0", "me", "calendar", "events", event_id]) => {
             providers.record(app, "update", event_id, &sent);
             provider_json(
@@ -300,7 +429,20 @@ fn serve(
             Answer::empty(StatusCode::NO_CONTENT)
         }
         ("hubspot", &Method::POST, ["crm", "v3", "objects", "contacts", "search"]) => {
-            provider_json(StatusCode::OK, &json!({"total": 0, "results": []}))
+            let emails: Vec<&str> = sent
+                .pointer("/filterGroups/0/filters/0/values")
+                .and_then(Value::as_array)
+                .map(|values| values.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let results: Vec<Value> = providers
+                .contacts(app, &emails)
+                .into_iter()
+                .map(|record| json!({"id": record["id"], "properties": record["body"]["properties"], "archived": false}))
+                .collect();
+            provider_json(
+                StatusCode::OK,
+                &json!({"total": results.len(), "results": results}),
+            )
         }
         ("hubspot", &Method::POST, ["crm", "v3", "objects", kind @ ("contacts" | "meetings")]) => {
             let object = format!("{}", 5_000 + id);
@@ -326,12 +468,47 @@ fn serve(
             providers.record(app, "delete", object, &Value::Null);
             Answer::empty(StatusCode::NO_CONTENT)
         }
+        ("stripe", &Method::POST, ["v1", "payment_intents"]) => {
+            let intent = format!("pi_calsim{id:010}");
+            providers.record(app, "create-payment", &intent, &sent);
+            provider_json(
+                StatusCode::OK,
+                &json!({
+                    "id": intent, "object": "payment_intent",
+                    "amount": sent["amount"].as_str().and_then(|amount| amount.parse::<i64>().ok()),
+                    "currency": sent["currency"], "status": "requires_payment_method",
+                    "client_secret": format!("{intent}_secret_calsim"), "livemode": false,
+                    "metadata": sent.get("metadata").cloned().unwrap_or_else(|| json!({})),
+                }),
+            )
+        }
+        ("stripe", &Method::POST, ["v1", "refunds"]) => {
+            let refund = format!("re_calsim{id:010}");
+            providers.record(app, "refund", &refund, &sent);
+            provider_json(
+                StatusCode::OK,
+                &json!({"id": refund, "object": "refund", "payment_intent": sent["payment_intent"], "status": "succeeded"}),
+            )
+        }
         _ => provider_json(
             StatusCode::NOT_FOUND,
             &json!({"error": format!("calsim's fake {provider} serves no {method} /{rest}")}),
         ),
     };
     (answer, verdict)
+}
+
+fn time_ms(value: &Value) -> i64 {
+    value
+        .as_str()
+        .and_then(|text| text.parse::<jiff::Timestamp>().ok())
+        .map_or(0, jiff::Timestamp::as_millisecond)
+}
+
+fn iso(ms: i64) -> String {
+    crate::protocol::payload::iso_string(
+        jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+    )
 }
 
 /// A provider's token endpoint: `grant_type=refresh_token&refresh_token=...` for a

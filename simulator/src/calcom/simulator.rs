@@ -328,6 +328,12 @@ impl Simulator {
         booking::cancel(&self.calcom, uid, None).await
     }
 
+    /// The guest pays a priced booking: BOOKING_CREATED (after the organizer's apps ran),
+    /// then BOOKING_PAID.
+    pub async fn pay(&self, uid: &str) -> Result<Step, LifecycleError> {
+        booking::pay(&self.calcom, uid).await
+    }
+
     /// Moves a booking to `start`: BOOKING_RESCHEDULED with a new uid.
     pub async fn reschedule(&self, uid: &str, start: &str) -> Result<Step, LifecycleError> {
         booking::reschedule(&self.calcom, uid, start).await

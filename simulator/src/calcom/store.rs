@@ -166,6 +166,13 @@ pub struct EventTypeApps {
     /// CRM apps enabled on the event type (`hubspot`).
     #[serde(default)]
     pub crm: Vec<String>,
+    /// The price in minor units (`metadata.apps.stripe.price`): a booking waits for
+    /// payment (BOOKING_PAYMENT_INITIATED) before the apps run.
+    #[serde(default)]
+    pub price: Option<i64>,
+    /// The currency of `price` (default `usd`).
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 impl EventTypeApps {
@@ -215,6 +222,7 @@ struct Tables {
     subscriptions: Vec<Subscription>,
     bookings: Vec<Booking>,
     next_booking_id: i64,
+    next_payment_id: i64,
 }
 
 /// The in-memory database. Cheap to share behind an `Arc`.
@@ -359,6 +367,13 @@ impl Store {
         booking.uid = format!("calsim-booking-{}", booking.id);
         tables.bookings.push(booking.clone());
         booking
+    }
+
+    /// The next `Payment.id`.
+    pub fn next_payment_id(&self) -> i64 {
+        let mut tables = self.write();
+        tables.next_payment_id += 1;
+        tables.next_payment_id
     }
 
     /// A booking by uid.
@@ -712,6 +727,48 @@ pub struct Booking {
     /// records), as Cal.com's `BookingReference` rows.
     #[serde(default)]
     pub references: Vec<Reference>,
+    /// The payment of a priced booking (Cal.com's `Payment` row).
+    #[serde(default)]
+    pub payment: Option<Payment>,
+}
+
+impl Booking {
+    /// Whether the booking is PENDING until its payment succeeds.
+    pub fn awaits_payment(&self) -> bool {
+        self.status == Status::Pending
+            && self
+                .payment
+                .as_ref()
+                .is_some_and(|payment| !payment.success)
+    }
+}
+
+/// A `Payment` row: what the payment app created for a priced booking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    /// Primary key (`paymentId` in webhooks).
+    pub id: i64,
+    /// Public uid.
+    pub uid: String,
+    /// The payment app (`stripe`).
+    pub app_id: String,
+    /// Amount in minor units.
+    pub amount: i64,
+    /// Fee in minor units (Stripe's app stores 0).
+    pub fee: i64,
+    /// ISO currency, lower case.
+    pub currency: String,
+    /// Paid.
+    pub success: bool,
+    /// Refunded.
+    pub refunded: bool,
+    /// The provider's id (`pi_...`).
+    pub external_id: String,
+    /// `ON_BOOKING` or `HOLD`.
+    pub payment_option: String,
+    /// The PaymentIntent plus `stripe_publishable_key` and `stripeAccount`.
+    pub data: Value,
 }
 
 /// A `BookingReference`: one external record an app created for a booking.

@@ -8,6 +8,7 @@ mod decrypt;
 mod encrypt;
 mod journal;
 mod partner;
+mod providers;
 mod proxy;
 mod push_credential;
 mod receive;
@@ -85,6 +86,11 @@ enum Command {
     Apps(control::AppsCommand),
     /// Show or change a running fake Cal.com's configuration (no restart, state kept).
     Config(control::ConfigCommand),
+    /// Make a fake provider fail (revoked token, outage, slowness) and see its records.
+    Providers(providers::ProvidersCommand),
+    /// List event types and set the apps their bookings use (location, calendar, CRM,
+    /// price).
+    EventTypes(providers::EventTypesCommand),
 }
 
 impl Cli {
@@ -114,6 +120,8 @@ impl Cli {
             Command::Users(command) => command.run().await,
             Command::Apps(command) => command.run().await,
             Command::Config(command) => command.run().await,
+            Command::Providers(command) => command.run().await,
+            Command::EventTypes(command) => command.run().await,
         }
     }
 }
