@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::routing::post;
-use calsim::delivery::{deliver, Outgoing, JSON};
+use calsim::delivery::{deliver, Outgoing, WebhookClient, JSON};
 use calsim::signing::{signature, verify, Verification};
 use calsim::trigger::TriggerEvent;
 use calsim::Journal;
@@ -70,6 +70,7 @@ fn main() {
         let at: jiff::Timestamp = "2025-06-01T12:00:00Z".parse().unwrap();
         let body = calsim::payload::build_body(TriggerEvent::Ping, &calsim::payload::iso_string(at), calsim::payload::ping_data(at));
         let client = calsim::http_client::build(Duration::from_secs(5));
+        let webhooks = WebhookClient::new(Duration::from_secs(5));
         let journal = Arc::new(Journal::default());
         let same_request = Outgoing::signed(&url, body.clone(), JSON, Some("secret"), true);
         let (mut bare, mut bare_same, mut signed) = (Vec::new(), Vec::new(), Vec::new());
@@ -96,7 +97,7 @@ fn main() {
                 })
                 .await,
             );
-            let (client_b, url_b, body_b, journal_b) = (client.clone(), url.clone(), body.clone(), Arc::clone(&journal));
+            let (client_b, url_b, body_b, journal_b) = (webhooks.clone(), url.clone(), body.clone(), Arc::clone(&journal));
             signed.push(
                 rate(move || {
                     let (client, url, body, journal) = (client_b.clone(), url_b.clone(), body_b.clone(), Arc::clone(&journal_b));

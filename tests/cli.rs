@@ -219,6 +219,21 @@ fn get(url: &str) -> (u16, String) {
     })
 }
 
+/// Runs a control command against the serve at `url`, expecting exit 0; its stdout.
+fn run_against(url: &str, args: &[&str]) -> String {
+    let mut full: Vec<&str> = args.to_vec();
+    full.extend(["--url", url]);
+    let output = calsim(&full, None);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
 /// POSTs and returns the status and body (5 s limit).
 fn post(url: &str, headers: &[(&str, &str)], body: String) -> (u16, String) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -1317,19 +1332,7 @@ fn the_control_cli_drives_a_running_serve_without_restarts() {
     let served = serve(&[], &[]);
     let partner = spawn_server("partner", &[], &[]);
     let url = served.url.as_str();
-    let run = |args: &[&str]| {
-        let mut full: Vec<&str> = args.to_vec();
-        full.extend(["--url", url]);
-        let output = calsim(&full, None);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{args:?}: {}{}",
-            stdout(&output),
-            stderr(&output)
-        );
-        stdout(&output)
-    };
+    let run = |args: &[&str]| run_against(url, args);
 
     let created = run(&[
         "subscriptions",
@@ -1549,19 +1552,7 @@ fn the_journal_limits_are_settings() {
 fn providers_and_event_types_commands_rehearse_an_outage_on_a_running_serve() {
     let served = serve(&[], &[]);
     let url = served.url.as_str();
-    let run = |args: &[&str]| {
-        let mut full: Vec<&str> = args.to_vec();
-        full.extend(["--url", url]);
-        let output = calsim(&full, None);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{args:?}: {}{}",
-            stdout(&output),
-            stderr(&output)
-        );
-        stdout(&output)
-    };
+    let run = |args: &[&str]| run_against(url, args);
     let keys = stdout(&calsim(
         &[
             "encrypt",
@@ -1630,5 +1621,75 @@ fn providers_and_event_types_commands_rehearse_an_outage_on_a_running_serve() {
         stderr(&refused).contains("--status"),
         "{}",
         stderr(&refused)
+    );
+}
+
+#[test]
+fn under_load_the_log_keeps_to_fifty_lines_a_second_and_counts_the_rest() {
+    let log = std::env::temp_dir().join(format!("calsim-log-budget-{}.txt", std::process::id()));
+    let mut child = Command::new(CALSIM)
+        .args(["serve", "--port", "0", "--ready-json"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let port = serde_json::from_str::<serde_json::Value>(&ready).unwrap()["port"]
+        .as_u64()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/api/webhook/app-credential");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let push = || {
+        runtime.block_on(async {
+            let answer = client
+                .post(&url)
+                .header("calcom-credential-sync-secret", "wrong")
+                .body("{}")
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 403);
+        });
+    };
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut pushes = 0;
+    while !read().contains("log lines left out") {
+        for _ in 0..100 {
+            push();
+        }
+        pushes += 100;
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no left-out note after {pushes} pushes: {}",
+            read()
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let text = read();
+    let _ = std::fs::remove_file(&log);
+    let logged = text.matches("app-credential:").count();
+    assert!(
+        logged < pushes,
+        "{logged} lines for {pushes} pushes: the budget left some out"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.contains(" WARN ")
+                && line.contains("log lines left out (at most 50 a second); `calsim journal --follow` shows every exchange")),
+        "{text}"
     );
 }

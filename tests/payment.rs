@@ -4,25 +4,14 @@
 //! with the payment's id, BOOKING_CREATED and BOOKING_PAID once paid, a refund when a
 //! paid booking is cancelled; a failing Stripe fails the booking request.
 
-use std::net::SocketAddr;
+mod common;
 
 use calsim::journal::Surface;
-use calsim::receiver::{Receiver, ReceiverConfig};
+use calsim::receiver::Receiver;
 use calsim::trigger::TriggerEvent;
 use calsim::Simulator;
+use common::consumer;
 use serde_json::{json, Value};
-
-async fn consumer() -> Receiver {
-    Receiver::start(
-        ReceiverConfig {
-            accept_missing_connection_id: true,
-            ..ReceiverConfig::default()
-        },
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .unwrap()
-}
 
 /// Organizer 1 with a Stripe credential (connected account `acct_calsim1`) and Zoom;
 /// event type 1 costs 25.00 EUR and meets on Zoom.

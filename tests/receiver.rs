@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use calsim::delivery::{deliver, Outgoing, JSON};
+use calsim::delivery::{deliver, Outgoing, WebhookClient, JSON};
 use calsim::receiver::{Receiver, ReceiverConfig};
 use calsim::signing::signature;
 use calsim::SignatureVerdict;
@@ -60,7 +60,7 @@ async fn a_delivery_signed_by_calsim_is_accepted_and_kept_raw() {
     );
 
     let attempt = deliver(
-        &reqwest::Client::new(),
+        &WebhookClient::new(Duration::from_secs(2)),
         &outgoing,
         Duration::from_secs(2),
         None,

@@ -71,7 +71,7 @@ async fn pushes(simulator: &Simulator, count: usize) {
 }
 
 async fn deliveries(simulator: &Simulator, sink: &str, count: usize) {
-    let client = calsim::http_client::build(Duration::from_secs(10));
+    let client = calsim::delivery::WebhookClient::new(Duration::from_secs(10));
     let journal = Arc::clone(simulator.calcom());
     let mut tasks = Vec::new();
     for worker in 0..CONCURRENCY {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use calsim::delivery::{deliver, Outgoing, JSON};
+use calsim::delivery::{deliver, Outgoing, WebhookClient, JSON};
 use calsim::payload::{build_body, iso_string, ping_data, prepare, utc_offset};
 use calsim::signing::signature;
 use calsim::trigger::TriggerEvent;
@@ -218,7 +218,7 @@ async fn a_delivery_posts_the_signed_bytes_with_calcoms_headers_to_the_url_as_st
     let journal = Journal::default();
 
     let attempt = deliver(
-        &reqwest::Client::new(),
+        &WebhookClient::new(Duration::from_secs(2)),
         &outgoing,
         Duration::from_secs(2),
         Some(&journal),
@@ -248,7 +248,7 @@ async fn a_non_2xx_answer_is_a_failure_and_is_not_retried() {
     let outgoing = Outgoing::signed(&server.uri(), "{}".to_owned(), JSON, None, true);
 
     let attempt = deliver(
-        &reqwest::Client::new(),
+        &WebhookClient::new(Duration::from_secs(2)),
         &outgoing,
         Duration::from_secs(2),
         None,
@@ -269,7 +269,7 @@ async fn a_redirect_is_not_followed_and_counts_as_failure() {
         )
         .mount(&server)
         .await;
-    let client = calsim::http_client::build(Duration::from_secs(2));
+    let client = WebhookClient::new(Duration::from_secs(2));
 
     let attempt = deliver(
         &client,
@@ -290,7 +290,7 @@ async fn a_slow_subscriber_times_out_quickly() {
         .mount(&server)
         .await;
     let attempt = deliver(
-        &reqwest::Client::new(),
+        &WebhookClient::new(Duration::from_secs(2)),
         &Outgoing::signed(&server.uri(), "{}".to_owned(), JSON, None, true),
         Duration::from_millis(300),
         None,

@@ -73,3 +73,17 @@ pub async fn send(
         body,
     }
 }
+
+/// A webhook consumer on loopback that records every delivery (Nango's checks, without
+/// needing a connection id).
+pub async fn consumer() -> calsim::receiver::Receiver {
+    calsim::receiver::Receiver::start(
+        calsim::receiver::ReceiverConfig {
+            accept_missing_connection_id: true,
+            ..calsim::receiver::ReceiverConfig::default()
+        },
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .expect("the receiver starts on a random loopback port")
+}

@@ -524,7 +524,7 @@ async fn resend(State(calcom): State<Arc<Calcom>>, Path(id): Path<u64>) -> Answe
         body: entry.request.body.clone(),
     };
     let attempt = crate::net::delivery::deliver(
-        &calcom.http,
+        &calcom.webhooks,
         &outgoing,
         calcom.config().pull_timeout,
         Some(&calcom.journal),

@@ -136,7 +136,7 @@ pub async fn send(
 ) -> Dispatched {
     let config = calcom.config();
     let attempt = delivery::deliver(
-        &calcom.http,
+        &calcom.webhooks,
         &outgoing,
         config.pull_timeout,
         Some(&calcom.journal),

@@ -92,21 +92,21 @@ pub async fn create(
     currency: &str,
 ) -> Result<Payment, String> {
     let id = calcom.store.next_payment_id();
-    let uid = crate::calcom::subscription::uuid_v4();
+    let row = |external_id: String, data: Value| Payment {
+        id,
+        uid: crate::calcom::subscription::uuid_v4(),
+        app_id: "stripe".to_owned(),
+        amount: booking.price,
+        fee: 0,
+        currency: currency.to_owned(),
+        success: false,
+        refunded: false,
+        external_id,
+        payment_option: "ON_BOOKING".to_owned(),
+        data,
+    };
     let Some(credential) = stripe_credential(calcom, organizer.id) else {
-        return Ok(Payment {
-            id,
-            uid,
-            app_id: "stripe".to_owned(),
-            amount: booking.price,
-            fee: 0,
-            currency: currency.to_owned(),
-            success: false,
-            refunded: false,
-            external_id: format!("pi_calsim_local{id:08}"),
-            payment_option: "ON_BOOKING".to_owned(),
-            data: json!({}),
-        });
+        return Ok(row(format!("pi_calsim_local{id:08}"), json!({})));
     };
     let account = credential.key["stripe_user_id"]
         .as_str()
@@ -143,19 +143,7 @@ pub async fn create(
         );
         fields.insert("stripeAccount".to_owned(), json!(account));
     }
-    Ok(Payment {
-        id,
-        uid,
-        app_id: "stripe".to_owned(),
-        amount: booking.price,
-        fee: 0,
-        currency: currency.to_owned(),
-        success: false,
-        refunded: false,
-        external_id,
-        payment_option: "ON_BOOKING".to_owned(),
-        data,
-    })
+    Ok(row(external_id, data))
 }
 
 /// Refunds a paid payment (`refund(paymentId)`): the payment, marked refunded when the

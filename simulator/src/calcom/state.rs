@@ -19,6 +19,8 @@ pub struct Calcom {
     /// The clock token expiry is judged by.
     pub clock: Clock,
     /// The client webhooks are sent with (no redirects, as Cal.com's deliveries).
+    pub webhooks: crate::net::delivery::WebhookClient,
+    /// The client the app services call the fake providers with (no redirects).
     pub http: reqwest::Client,
     /// The client pulls are sent with (Node's `fetch`: redirects followed, bodies decoded).
     pub pull_http: reqwest::Client,
@@ -36,6 +38,7 @@ impl Calcom {
     pub fn new(config: Config) -> Arc<Self> {
         Arc::new(Calcom {
             store: Store::seeded(&config.admin_api_key),
+            webhooks: crate::net::delivery::WebhookClient::new(config.pull_timeout),
             http: http_client::build(config.pull_timeout),
             pull_http: http_client::node_fetch(config.pull_timeout),
             journal: Journal::with_limits(config.journal_capacity, config.journal_max_bytes),

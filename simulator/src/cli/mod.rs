@@ -7,6 +7,7 @@ mod control;
 mod decrypt;
 mod encrypt;
 mod journal;
+pub mod logging;
 mod partner;
 mod providers;
 mod proxy;
@@ -124,24 +125,6 @@ impl Cli {
             Command::EventTypes(command) => command.run().await,
         }
     }
-}
-
-/// Logs to stderr, readable, `info` by default.
-pub fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "calsim=info",
-        1 => "calsim=debug",
-        _ => "calsim=trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .compact()
-        .init();
 }
 
 /// The key flags `encrypt` and `decrypt` share.

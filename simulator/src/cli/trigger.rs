@@ -115,7 +115,7 @@ async fn send(target: &Target, body: String, content_type: &'static str) -> anyh
         target.secret.as_deref(),
         !target.no_version_header,
     );
-    let client = calsim::net::http_client::build(timeout);
+    let client = delivery::WebhookClient::new(timeout);
     let attempt = delivery::deliver(&client, &outgoing, timeout, None).await;
     match attempt.status {
         Some(status) => {

@@ -1,6 +1,7 @@
 //! Sending one webhook as Cal.com does: POST the exact bytes, signed, to the subscriber
 //! URL as stored; redirects are not followed; 2xx is success; one attempt.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
@@ -8,10 +9,10 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::net::http_client;
 use crate::net::journal::{
     Direction, Journal, NewEntry, RecordedRequest, RecordedResponse, Surface,
 };
+use crate::net::{http1, http_client};
 use crate::protocol::signing::{self, PAYLOAD_VERSION};
 
 /// The two content types Cal.com sends webhooks with.
@@ -101,37 +102,82 @@ pub struct Attempt {
     pub elapsed_ms: u64,
 }
 
+/// The client webhooks go out with: plain `http://` subscriber URLs through the
+/// HTTP/1.1 pool of [`http1`] (one write per request, the answer read in the sending
+/// task), anything else (https, user info...) through reqwest. Clones share the pool.
+#[derive(Clone, Debug)]
+pub struct WebhookClient {
+    general: reqwest::Client,
+    pool: Arc<http1::Pool>,
+}
+
+impl WebhookClient {
+    /// A client whose connections give up after `timeout` (each delivery also has its own).
+    pub fn new(timeout: Duration) -> Self {
+        WebhookClient {
+            general: http_client::build(timeout),
+            pool: Arc::default(),
+        }
+    }
+
+    /// How many idle keep-alive connections the pool holds.
+    pub fn idle_connections(&self) -> usize {
+        self.pool.idle()
+    }
+
+    /// POSTs the request within `timeout`: the answer's status, headers and body, or
+    /// why there is none.
+    async fn send(
+        &self,
+        outgoing: &Outgoing,
+        timeout: Duration,
+    ) -> Result<(u16, HeaderMap, Bytes), String> {
+        let Some(target) = http1::Target::parse(&outgoing.url) else {
+            return self.send_general(outgoing, timeout).await;
+        };
+        let exchange = self.pool.post(&target, &outgoing.headers, &outgoing.body);
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(Ok(answer)) => Ok((answer.status, answer.headers, answer.body)),
+            Ok(Err(http1::Failure::Connect(_))) => Err(http_client::unreachable()),
+            Ok(Err(failure)) => Err(failure.to_string()),
+            Err(_) => Err(http_client::timed_out(timeout)),
+        }
+    }
+
+    async fn send_general(
+        &self,
+        outgoing: &Outgoing,
+        timeout: Duration,
+    ) -> Result<(u16, HeaderMap, Bytes), String> {
+        let response = self
+            .general
+            .post(&outgoing.url)
+            .headers(outgoing.headers.clone())
+            .body(outgoing.body.clone())
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|error| http_client::describe_error(&error, timeout))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|error| http_client::describe_error(&error, timeout))?;
+        Ok((status, headers, body))
+    }
+}
+
 /// Sends one attempt and journals it (request bytes, status, excerpt, timing, verdict).
 pub async fn deliver(
-    client: &reqwest::Client,
+    client: &WebhookClient,
     outgoing: &Outgoing,
     timeout: Duration,
     journal: Option<&Journal>,
 ) -> Attempt {
     let started_at = time::OffsetDateTime::now_utc();
     let started = Instant::now();
-    let sent = client
-        .post(&outgoing.url)
-        .headers(outgoing.headers.clone())
-        .body(outgoing.body.clone())
-        .timeout(timeout)
-        .send()
-        .await;
-    let answer = match sent {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let response_headers = if journal.is_some() {
-                response.headers().clone()
-            } else {
-                HeaderMap::new()
-            };
-            match response.bytes().await {
-                Ok(body) => Ok((status, response_headers, body)),
-                Err(error) => Err(http_client::describe_error(&error, timeout)),
-            }
-        }
-        Err(error) => Err(http_client::describe_error(&error, timeout)),
-    };
+    let answer = client.send(outgoing, timeout).await;
     let elapsed = started.elapsed();
     let (attempt, recorded) = match answer {
         Ok((status, response_headers, body)) => {

@@ -50,15 +50,25 @@ pub const NODE_FETCH_HEADERS: [(&str, &str); 5] = [
     ("accept-encoding", "gzip, deflate"),
 ];
 
+/// What to say when no answer came within `timeout`.
+pub fn timed_out(timeout: Duration) -> String {
+    format!("no answer within {} ms; is the peer up and fast enough? (raise the timeout if it is slow on purpose)", timeout.as_millis())
+}
+
+/// What to say when no connection could be made.
+pub fn unreachable() -> String {
+    format!("{CONNECTION_FAILED}; is anything listening at that address?")
+}
+
 /// How [`describe_error`] starts when nothing answered at all (the peer is unreachable).
 pub const CONNECTION_FAILED: &str = "connection failed";
 
 /// Explains a failed request in words that say what to check.
 pub fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
     if error.is_timeout() {
-        format!("no answer within {} ms; is the peer up and fast enough? (raise the timeout if it is slow on purpose)", timeout.as_millis())
+        timed_out(timeout)
     } else if error.is_connect() {
-        format!("{CONNECTION_FAILED}; is anything listening at that address?")
+        unreachable()
     } else if error.is_builder() {
         format!("the URL is not usable: {error}")
     } else {
