@@ -36,7 +36,7 @@ async fn good_partner(reply: Reply, queued: Vec<Reply>) -> Partner {
         .start()
         .await
         .unwrap();
-    partner.state().enqueue(queued);
+    partner.state().enqueue(queued).unwrap();
     partner
 }
 

@@ -163,6 +163,20 @@ async fn informational_answers_are_skipped_and_connection_close_is_honoured() {
 }
 
 #[tokio::test]
+async fn a_switching_protocols_answer_ends_the_exchange_and_the_connection() {
+    let (url, _peer) = peer(vec![vec![
+        b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n",
+    ]])
+    .await;
+    let pool = Pool::default();
+
+    let answer = post(&pool, &url).await.unwrap();
+
+    assert_eq!(answer.status, 101);
+    assert_eq!(pool.idle(), 0);
+}
+
+#[tokio::test]
 async fn an_http_1_0_answer_without_keep_alive_closes_the_connection() {
     let (url, _peer) = peer(vec![vec![
         b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nok",

@@ -126,6 +126,28 @@ async fn scripted_replies_are_answered_in_order_then_the_default() {
 }
 
 #[tokio::test]
+async fn replies_past_the_queue_limit_are_refused_and_none_of_them_queued() {
+    let partner = partner(Reply::default()).await;
+    let url = format!("{}/_calsim/partner/replies", partner.url());
+    let replies = |count: usize| {
+        serde_json::Value::Array(vec![json!({"style": "static", "token": "t"}); count]).to_string()
+    };
+
+    let filled = send("POST", &url, &[], replies(calsim::partner::MAX_QUEUED - 1)).await;
+    let over = send("POST", &url, &[], replies(2)).await;
+    let last = send("POST", &url, &[], replies(1)).await;
+
+    assert_eq!(filled.status, 201);
+    assert_eq!(over.status, 413, "{over}");
+    assert!(
+        over.body
+            .contains("9999 replies wait and 2 more would pass the limit of 10000"),
+        "{over}"
+    );
+    assert_eq!((last.status, last.body.as_str()), (201, r#"{"queued":1}"#));
+}
+
+#[tokio::test]
 async fn a_bad_script_is_refused_with_an_example() {
     let partner = partner(Reply::default()).await;
 

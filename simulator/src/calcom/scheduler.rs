@@ -55,7 +55,11 @@ pub enum Work {
     },
 }
 
-/// The pending jobs.
+/// The most jobs that wait at once; past it a new job is dropped with a warning (a run
+/// that books this much is a load test, and memory stays bounded).
+pub const MAX_PENDING: usize = 100_000;
+
+/// The pending jobs (at most [`MAX_PENDING`]).
 #[derive(Debug, Default)]
 pub struct Scheduler {
     jobs: Mutex<Vec<Job>>,
@@ -70,9 +74,18 @@ impl Scheduler {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// Adds a job.
+    /// Adds a job, unless [`MAX_PENDING`] already wait (then it is dropped and logged).
     pub fn schedule(&self, job: Job) {
-        self.lock().push(job);
+        let mut jobs = self.lock();
+        if jobs.len() < MAX_PENDING {
+            jobs.push(job);
+            return;
+        }
+        drop(jobs);
+        tracing::warn!(
+            due_ms = job.due_ms,
+            "the scheduler already holds {MAX_PENDING} jobs, so this one is dropped; advance the clock to run what is due"
+        );
     }
 
     /// Drops a booking's meeting jobs (cancelled or rescheduled).
@@ -107,5 +120,32 @@ impl Scheduler {
         let mut due = due;
         due.sort_by_key(|job| job.due_ms);
         due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_the_limit_a_new_job_is_dropped_and_the_waiting_ones_kept() {
+        let scheduler = Scheduler::default();
+        for index in 0..=MAX_PENDING {
+            scheduler.schedule(Job {
+                due_ms: index as i64,
+                work: Work::Meeting {
+                    trigger: TriggerEvent::MeetingStarted,
+                    booking_uid: String::new(),
+                },
+            });
+        }
+
+        let pending = scheduler.pending();
+
+        assert_eq!(pending.len(), MAX_PENDING);
+        assert_eq!(
+            pending.last().map(|job| job.due_ms),
+            Some(MAX_PENDING as i64 - 1)
+        );
     }
 }

@@ -394,7 +394,7 @@ fn parse_head(buffer: &mut BytesMut) -> Result<Option<Head>, Failure> {
         status,
         headers,
         framing,
-        keep_alive: !close,
+        keep_alive: !close && status != 101,
     }))
 }
 

@@ -13,5 +13,5 @@ pub mod sync_endpoint;
 
 pub use sync_endpoint::{
     Fault, Partner, PartnerBuilder, PartnerConfig, PartnerState, Reply, Slugs, TokenStyle,
-    MAX_DELAY, SYNC_PATH,
+    MAX_DELAY, MAX_QUEUED, SYNC_PATH,
 };

@@ -127,6 +127,9 @@ impl Default for PartnerConfig {
     }
 }
 
+/// The most scripted replies that wait at once.
+pub const MAX_QUEUED: usize = 10_000;
+
 /// Shared state of a running fake partner.
 #[derive(Debug)]
 pub struct PartnerState {
@@ -138,9 +141,21 @@ pub struct PartnerState {
 }
 
 impl PartnerState {
-    /// Queues scripted replies, answered in order before the default.
-    pub fn enqueue(&self, replies: impl IntoIterator<Item = Reply>) {
-        self.lock().extend(replies);
+    /// Queues scripted replies, answered in order before the default; how many were
+    /// queued, or, when they would pass [`MAX_QUEUED`], why none were.
+    pub fn enqueue(&self, replies: impl IntoIterator<Item = Reply>) -> Result<usize, String> {
+        let replies: Vec<Reply> = replies.into_iter().collect();
+        let mut queue = self.lock();
+        if queue.len() + replies.len() > MAX_QUEUED {
+            return Err(format!(
+                "{} replies wait and {} more would pass the limit of {MAX_QUEUED}; let Cal.com pull some first, or POST /_calsim/partner/reset",
+                queue.len(),
+                replies.len()
+            ));
+        }
+        let queued = replies.len();
+        queue.extend(replies);
+        Ok(queued)
     }
 
     fn next_reply(&self) -> Reply {
@@ -306,11 +321,14 @@ async fn enqueue_replies(State(state): State<Arc<PartnerState>>, text: String) -
             single => serde_json::from_value(single).map(|reply| vec![reply]),
         });
     match replies {
-        Ok(replies) => {
-            let queued = replies.len();
-            state.enqueue(replies);
-            (StatusCode::CREATED, Json(json!({ "queued": queued }))).into_response()
-        }
+        Ok(replies) => match state.enqueue(replies) {
+            Ok(queued) => (StatusCode::CREATED, Json(json!({ "queued": queued }))).into_response(),
+            Err(problem) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Json(json!({ "error": problem, "hint": "queue fewer replies at a time" })),
+            )
+                .into_response(),
+        },
         Err(error) => (
             StatusCode::BAD_REQUEST,
             Json(json!({

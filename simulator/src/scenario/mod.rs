@@ -408,7 +408,13 @@ async fn run_one(scenario: &Scenario, options: &RunOptions) -> Report {
                 .await;
             match started {
                 Ok(partner) => {
-                    partner.state().enqueue(setup.replies.clone());
+                    if let Err(problem) = partner.state().enqueue(setup.replies.clone()) {
+                        return report(vec![Check::error(
+                            format!("{id}/setup"),
+                            "queue the scenario's partner replies ([partner])",
+                            problem,
+                        )]);
+                    }
                     Some(partner)
                 }
                 Err(error) => {
