@@ -455,7 +455,14 @@ async fn organizer_with(
 ) -> Simulator {
     let mut builder = Simulator::builder()
         .sync_endpoint(sync_endpoint)
-        .subscription(receiver.url(), &[TriggerEvent::BookingCreated], None);
+        .subscription(
+            receiver.url(),
+            &[
+                TriggerEvent::BookingCreated,
+                TriggerEvent::BookingRescheduled,
+            ],
+            None,
+        );
     for (app, key) in credentials {
         builder = builder.credential(1, *app, key.clone());
     }
@@ -490,20 +497,20 @@ async fn google_meet_rides_on_the_google_calendar_event_and_its_link_is_the_meet
 
     let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
 
-    let payload = payload(&receiver, "BOOKING_CREATED");
-    let link = payload["metadata"]["videoCallUrl"]
+    let created = payload(&receiver, "BOOKING_CREATED");
+    let link = created["metadata"]["videoCallUrl"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(link.starts_with("https://meet.google.com/"), "{payload}");
+    assert!(link.starts_with("https://meet.google.com/"), "{created}");
     assert_eq!(
-        payload["appsStatus"],
+        created["appsStatus"],
         json!([
             {"appName": "Google Calendar", "type": "google_calendar", "success": 1, "failures": 0, "errors": [], "warnings": []},
             {"appName": "Google Meet", "type": "conferencing", "success": 1, "failures": 0, "errors": []},
         ])
     );
-    assert_eq!(payload["location"], "integrations:google:meet");
+    assert_eq!(created["location"], "integrations:google:meet");
     let records = simulator.calcom().providers.records();
     assert_eq!(
         records[0]["body"]["conferenceData"]["createRequest"]["conferenceSolutionKey"]["type"],
@@ -529,7 +536,25 @@ async fn google_meet_rides_on_the_google_calendar_event_and_its_link_is_the_meet
     );
     assert_eq!(references[0].uid, references[1].uid);
 
-    simulator.cancel(&booked.booking.uid).await.unwrap();
+    let moved = simulator
+        .reschedule(&booked.booking.uid, "2030-01-02T10:00:00Z")
+        .await
+        .unwrap();
+    let rescheduled = payload(&receiver, "BOOKING_RESCHEDULED");
+    assert_eq!(
+        rescheduled["appsStatus"],
+        json!([
+            {"appName": "Google Calendar", "type": "google_calendar", "success": 1, "failures": 0, "errors": [], "warnings": []},
+            {"appName": "Google Meet", "type": "conferencing", "success": 1, "failures": 0, "errors": []},
+        ])
+    );
+    assert_eq!(
+        rescheduled["metadata"]["videoCallUrl"],
+        json!(link),
+        "the moved event keeps its Meet"
+    );
+
+    simulator.cancel(&moved.booking.uid).await.unwrap();
     let deletes: Vec<Value> = simulator
         .calcom()
         .providers

@@ -405,7 +405,8 @@ pub async fn busy_times(
 }
 
 /// A rescheduled booking: each app updates what it created (references move to the new
-/// booking, as Cal.com moves them).
+/// booking, as Cal.com moves them); a Google Meet result follows the Google Calendar
+/// update, a success when the updated event still has its `hangoutLink`.
 pub async fn reschedule(
     calcom: &Arc<Calcom>,
     booking: &Booking,
@@ -418,9 +419,15 @@ pub async fn reschedule(
         references: references.to_vec(),
         ..AppsOutcome::default()
     };
+    let mut google_link = None;
     for reference in references {
         if reference.kind == "google_meet_video" {
-            outcome.hangout_link.clone_from(&reference.meeting_url);
+            let name = app_name(calcom, "google-meet");
+            let link: Option<String> = google_link.take().flatten();
+            outcome
+                .apps_status
+                .push(status(&name, "conferencing", link.is_some(), None));
+            outcome.hangout_link = link;
             continue;
         }
         let Some(credential) = calcom.store.credential(reference.credential_id) else {
@@ -442,6 +449,14 @@ pub async fn reschedule(
         outcome
             .apps_status
             .push(status(&name, &credential.kind, updated.is_ok(), warnings));
+        if reference.kind == "google_calendar" {
+            google_link = Some(
+                updated
+                    .as_ref()
+                    .ok()
+                    .and_then(|answer| answer.get("hangoutLink")?.as_str().map(str::to_owned)),
+            );
+        }
         if reference.kind.ends_with("_video") || reference.kind.ends_with("_conferencing") {
             outcome.video_call_data = Some(json!({
                 "type": reference.kind, "id": reference.meeting_id, "password": reference.meeting_password.clone().unwrap_or_default(), "url": reference.meeting_url,

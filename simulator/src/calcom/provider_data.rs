@@ -124,6 +124,22 @@ impl Providers {
             .collect()
     }
 
+    /// Whether an app's event `id` was created with a conference request (Google Meet).
+    pub fn created_with_meet(&self, app: &str, id: &str) -> bool {
+        self.records
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .iter()
+            .any(|record| {
+                record["app"] == app
+                    && record["operation"] == "create"
+                    && record["id"] == id
+                    && record["body"]
+                        .pointer("/conferenceData/createRequest")
+                        .is_some()
+            })
+    }
+
     /// The contacts a CRM app created whose email is one of `emails`, oldest first.
     pub fn contacts(&self, app: &str, emails: &[&str]) -> Vec<Value> {
         self.records

@@ -332,14 +332,7 @@ fn serve(
                 "summary": sent.get("summary"), "start": sent.get("start"), "end": sent.get("end"),
             });
             if sent.pointer("/conferenceData/createRequest").is_some() {
-                let code = format!("cal-{:04}-sim", id % 10_000);
-                let link = format!("https://meet.google.com/{code}");
-                event["hangoutLink"] = json!(link);
-                event["conferenceData"] = json!({
-                    "conferenceId": code,
-                    "conferenceSolution": {"key": {"type": "hangoutsMeet"}, "name": "Google Meet"},
-                    "entryPoints": [{"entryPointType": "video", "uri": link, "label": link.trim_start_matches("https://")}],
-                });
+                add_meet(&mut event, id);
             }
             provider_json(StatusCode::OK, &event)
         }
@@ -361,10 +354,16 @@ fn serve(
             ["calendar", "v3", "calendars", _, "events", event_id],
         ) => {
             providers.record(app, "update", event_id, &sent);
-            provider_json(
-                StatusCode::OK,
-                &json!({"kind": "calendar#event", "id": event_id, "status": "confirmed", "summary": sent.get("summary"), "start": sent.get("start"), "end": sent.get("end")}),
-            )
+            let mut event = json!({"kind": "calendar#event", "id": event_id, "status": "confirmed", "summary": sent.get("summary"), "start": sent.get("start"), "end": sent.get("end")});
+            if providers.created_with_meet(app, event_id) {
+                let created = event_id
+                    .trim_start_matches("calsim")
+                    .trim_end_matches("gcal")
+                    .parse()
+                    .unwrap_or_default();
+                add_meet(&mut event, created);
+            }
+            provider_json(StatusCode::OK, &event)
         }
         ("google", &Method::DELETE, ["calendar", "v3", "calendars", _, "events", event_id]) => {
             providers.record(app, "delete", event_id, &Value::Null);
@@ -496,6 +495,19 @@ fn serve(
         ),
     };
     (answer, verdict)
+}
+
+/// The Meet conference Google attaches to the event it created as call `id`: the same
+/// link whenever the event is read or updated again.
+fn add_meet(event: &mut Value, id: u64) {
+    let code = format!("cal-{:04}-sim", id % 10_000);
+    let link = format!("https://meet.google.com/{code}");
+    event["hangoutLink"] = json!(link);
+    event["conferenceData"] = json!({
+        "conferenceId": code,
+        "conferenceSolution": {"key": {"type": "hangoutsMeet"}, "name": "Google Meet"},
+        "entryPoints": [{"entryPointType": "video", "uri": link, "label": link.trim_start_matches("https://")}],
+    });
 }
 
 fn time_ms(value: &Value) -> i64 {
