@@ -1601,10 +1601,18 @@ fn providers_and_event_types_commands_rehearse_an_outage_on_a_running_serve() {
     );
     let book = |start: &str| run(&["booking", "create", "--event-type", "1", "--start", start]);
 
-    book("2030-01-01T10:00:00Z");
+    let during: serde_json::Value = serde_json::from_str(&book("2030-01-01T10:00:00Z")).unwrap();
     let after_outage = run(&["providers", "records"]);
-    book("2030-01-02T10:00:00Z");
+    let after: serde_json::Value = serde_json::from_str(&book("2030-01-02T10:00:00Z")).unwrap();
     let after_recovery = run(&["providers", "records"]);
+
+    assert_eq!(
+        during["appsStatus"],
+        serde_json::json!([{"appName": "Zoom Video", "type": "daily_video", "success": 0, "failures": 1, "errors": []}]),
+        "the outage shows in the step, as in the webhook: {during}"
+    );
+    assert_eq!(after["appsStatus"][0]["type"], "zoom_video");
+    assert_eq!(after["appsStatus"][0]["success"], 1);
 
     assert_eq!(after_outage, "", "the 503 created nothing");
     assert!(

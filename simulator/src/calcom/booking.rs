@@ -145,6 +145,10 @@ pub struct Step {
     pub trigger: Option<TriggerEvent>,
     /// One entry per subscription that received it.
     pub dispatched: Vec<crate::calcom::dispatch::Dispatched>,
+    /// What the organizer's apps did, when they ran (`appsStatus`, as the webhook
+    /// carries it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apps_status: Option<Value>,
 }
 
 /// Why a step cannot happen.
@@ -251,6 +255,7 @@ async fn fire(
     extra: Map<String, Value>,
 ) -> Result<Step, LifecycleError> {
     let (event_type, organizer) = context(calcom, &booking)?;
+    let apps_status = extra.get("appsStatus").cloned();
     let mut data = event_data(&booking, &event_type, &organizer, trigger);
     data.extend(extra);
     let event = Event {
@@ -264,6 +269,7 @@ async fn fire(
         booking,
         trigger: Some(trigger),
         dispatched,
+        apps_status,
     })
 }
 
@@ -631,6 +637,7 @@ pub async fn no_show(
         booking,
         trigger: Some(TriggerEvent::BookingNoShowUpdated),
         dispatched,
+        apps_status: None,
     })
 }
 
@@ -649,6 +656,7 @@ pub async fn meeting_now(
         booking: found,
         trigger: Some(trigger),
         dispatched,
+        apps_status: None,
     })
 }
 
