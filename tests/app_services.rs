@@ -511,6 +511,10 @@ async fn google_meet_rides_on_the_google_calendar_event_and_its_link_is_the_meet
         ])
     );
     assert_eq!(created["location"], "integrations:google:meet");
+    assert!(
+        created.get("videoCallData").is_none(),
+        "Google Meet has no video adapter: the meeting is the calendar event's: {created}"
+    );
     let records = simulator.calcom().providers.records();
     assert_eq!(
         records[0]["body"]["conferenceData"]["createRequest"]["conferenceSolutionKey"]["type"],
@@ -772,4 +776,86 @@ async fn slot_starts(simulator: &Simulator, day: &str) -> Vec<String> {
         .iter()
         .map(|slot| slot["start"].as_str().unwrap().to_owned())
         .collect()
+}
+
+#[tokio::test]
+async fn a_link_location_is_the_meeting_url_and_no_video_call_is_reported() {
+    let receiver = consumer().await;
+    let link = "https://meet.example.com/room-1";
+    let simulator = organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[google()],
+        json!({"location": link, "destinationCalendar": "google-calendar"}),
+        &receiver,
+    )
+    .await;
+
+    simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    // handleNewBooking: `if (booking.location?.startsWith("http")) videoCallUrl =
+    // booking.location`, and no video app ran, so the CalendarEvent has no videoCallData.
+    let created = payload(&receiver, "BOOKING_CREATED");
+    assert!(created.get("videoCallData").is_none(), "{created}");
+    assert_eq!(created["metadata"], json!({ "videoCallUrl": link }));
+    assert_eq!(created["location"], link);
+    assert_eq!(
+        created["appsStatus"],
+        json!([{"appName": "Google Calendar", "type": "google_calendar", "success": 1, "failures": 0, "errors": [], "warnings": []}])
+    );
+}
+
+#[tokio::test]
+async fn a_confirmed_booking_sends_what_handle_confirmation_sends() {
+    let receiver = consumer().await;
+    let link = "https://meet.example.com/room-2";
+    let simulator = organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[google()],
+        json!({"location": link, "destinationCalendar": "google-calendar"}),
+        &receiver,
+    )
+    .await;
+    let requested = simulator
+        .book_with(calsim::booking::NewBooking {
+            event_type_id: 1,
+            start: "2030-01-01T10:00:00Z".to_owned(),
+            length_minutes: None,
+            attendee: None,
+            requires_confirmation: true,
+            price: 0,
+        })
+        .await
+        .unwrap();
+    assert!(
+        simulator.calcom().providers.records().is_empty(),
+        "no app runs before the organizer confirms"
+    );
+
+    let confirmed = reqwest::Client::new()
+        .post(format!(
+            "{}/_calsim/bookings/{}/confirm",
+            simulator.url(),
+            requested.booking.uid
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), 200);
+    let answer: Value = confirmed.json().await.unwrap();
+
+    // handleConfirmation (upstream packages/features/bookings/lib/handleConfirmation.ts):
+    // `...evt` without appsStatus, `requiresConfirmation: eventType.requiresConfirmation
+    // || null`, and `metadata: meetingUrl ? { videoCallUrl } : undefined`, where a link
+    // location is no meeting URL.
+    let created = payload(&receiver, "BOOKING_CREATED");
+    assert!(created.get("appsStatus").is_none(), "{created}");
+    assert!(created.get("metadata").is_none(), "{created}");
+    assert!(created.get("videoCallData").is_none(), "{created}");
+    assert_eq!(created["requiresConfirmation"], true);
+    assert_eq!(created["status"], "ACCEPTED");
+    assert_eq!(
+        answer["appsStatus"][0]["type"], "google_calendar",
+        "the step's answer says what the apps did: {answer}"
+    );
+    assert_eq!(simulator.calcom().providers.records().len(), 1);
 }

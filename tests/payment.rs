@@ -108,7 +108,24 @@ async fn a_priced_booking_creates_a_payment_intent_and_the_apps_run_only_once_pa
         ]
     );
     assert_eq!(received[0].1["paymentId"], json!(payment.id));
-    assert_eq!(received[1].1["appsStatus"][0]["type"], "zoom_video");
+    // handleConfirmation sends the CalendarEvent its EventManager.create ran on: the
+    // meeting is there, appsStatus is not (only handleNewBooking copies the results),
+    // and requiresConfirmation is the event type's `requiresConfirmation || null`
+    // (upstream packages/features/bookings/lib/handleConfirmation.ts).
+    let created = &received[1].1;
+    assert_eq!(created["videoCallData"]["type"], "zoom_video");
+    assert!(created.get("appsStatus").is_none(), "{created}");
+    assert_eq!(created["requiresConfirmation"], Value::Null);
+    assert_eq!(
+        created["metadata"],
+        json!({ "videoCallUrl": created["videoCallData"]["url"] })
+    );
+    assert_eq!(
+        paid.apps_status.as_ref().unwrap()[0]["type"],
+        "zoom_video",
+        "the step's answer still says what the apps did"
+    );
+    assert!(received[2].1.get("appsStatus").is_none());
     assert_eq!(received[2].1["paymentId"], json!(payment.id));
     assert_eq!(
         received[2].1["metadata"]["externalId"],

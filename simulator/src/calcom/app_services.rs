@@ -37,31 +37,52 @@ pub struct AppsOutcome {
 }
 
 impl AppsOutcome {
-    /// The webhook fields this outcome sets.
-    pub fn webhook_fields(&self, booking: &Booking) -> Map<String, Value> {
-        let mut fields = Map::new();
-        fields.insert(
+    /// Writes what the apps did into a webhook body built on the example, as
+    /// `handleNewBooking` fills it: `appsStatus`; `videoCallData` when a video app made a
+    /// meeting, none when the location is not a video app; `metadata.videoCallUrl` from
+    /// the meeting (Cal Video's public page for Cal Video), the Google Meet link, or a
+    /// link location, otherwise `metadata` is `{}`; and the location after the video step.
+    pub fn apply(&self, data: &mut Map<String, Value>, booking: &Booking) {
+        data.insert(
             "appsStatus".to_owned(),
             Value::Array(self.apps_status.clone()),
         );
         if let Some(video) = &self.video_call_data {
-            fields.insert("videoCallData".to_owned(), video.clone());
-            let url = video.get("url").cloned().unwrap_or(Value::Null);
-            let daily = video.get("type").and_then(Value::as_str) == Some("daily_video");
-            let call_url = if daily {
-                json!(format!("https://app.example.com/video/{}", booking.uid))
-            } else {
-                url
-            };
-            fields.insert("metadata".to_owned(), json!({ "videoCallUrl": call_url }));
-        }
-        if let Some(link) = &self.hangout_link {
-            fields.insert("metadata".to_owned(), json!({ "videoCallUrl": link }));
+            data.insert("videoCallData".to_owned(), video.clone());
+        } else if self.location.is_some() {
+            data.remove("videoCallData");
         }
         if let Some(location) = &self.location {
-            fields.insert("location".to_owned(), json!(location));
+            data.insert("location".to_owned(), json!(location));
         }
-        fields
+        let link_location = self
+            .location
+            .as_deref()
+            .filter(|location| location.starts_with("http"));
+        match self
+            .meeting_url(booking)
+            .or(link_location.map(str::to_owned))
+        {
+            Some(url) => {
+                data.insert("metadata".to_owned(), json!({ "videoCallUrl": url }));
+            }
+            None if self.location.is_some() => {
+                data.insert("metadata".to_owned(), json!({}));
+            }
+            None => {}
+        }
+    }
+
+    /// `getVideoCallUrlFromCalEvent`, then the Google Meet link: the meeting's URL (Cal
+    /// Video's public page for Cal Video), if the apps made a meeting.
+    pub fn meeting_url(&self, booking: &Booking) -> Option<String> {
+        match &self.video_call_data {
+            Some(video) if video.get("type").and_then(Value::as_str) == Some("daily_video") => {
+                Some(format!("https://app.example.com/video/{}", booking.uid))
+            }
+            Some(video) => video.get("url").and_then(Value::as_str).map(str::to_owned),
+            None => self.hangout_link.clone(),
+        }
     }
 }
 

@@ -209,7 +209,7 @@ pub struct NewBooking {
 
 use std::sync::Arc;
 
-use crate::calcom::app_services;
+use crate::calcom::app_services::{self, AppsOutcome};
 use crate::calcom::dispatch::{dispatch, Event};
 use crate::calcom::payment;
 use crate::calcom::scheduler::{Job, Work};
@@ -254,9 +254,60 @@ async fn fire(
     trigger: TriggerEvent,
     extra: Map<String, Value>,
 ) -> Result<Step, LifecycleError> {
+    fire_from(calcom, booking, trigger, extra, Sender::Booking(None)).await
+}
+
+/// Which of Cal.com's functions builds a booking webhook's body.
+#[derive(Clone, Copy, Debug)]
+enum Sender<'a> {
+    /// `handleNewBooking` and the other booking handlers: the `CalendarEvent`, with what
+    /// the organizer's apps did when they ran ([`AppsOutcome::apply`]).
+    Booking(Option<&'a AppsOutcome>),
+    /// `handleConfirmation`, once the organizer confirms or the guest pays: the
+    /// `CalendarEvent` its `EventManager.create` ran on, which gains `videoCallData` and
+    /// the location but never `appsStatus` (only `handleNewBooking` copies the results
+    /// there); `requiresConfirmation` is the event type's `requiresConfirmation || null`;
+    /// `metadata` is `{videoCallUrl}` only when there is a meeting URL.
+    Confirmation {
+        apps: Option<&'a AppsOutcome>,
+        requires_confirmation: bool,
+    },
+}
+
+async fn fire_from(
+    calcom: &Arc<Calcom>,
+    booking: Booking,
+    trigger: TriggerEvent,
+    extra: Map<String, Value>,
+    sender: Sender<'_>,
+) -> Result<Step, LifecycleError> {
     let (event_type, organizer) = context(calcom, &booking)?;
-    let apps_status = extra.get("appsStatus").cloned();
     let mut data = event_data(&booking, &event_type, &organizer, trigger);
+    let apps = match sender {
+        Sender::Booking(apps) | Sender::Confirmation { apps, .. } => apps,
+    };
+    if let Some(apps) = apps {
+        apps.apply(&mut data, &booking);
+    }
+    if let Sender::Confirmation {
+        apps,
+        requires_confirmation,
+    } = sender
+    {
+        data.remove("appsStatus");
+        let confirmation = if requires_confirmation {
+            json!(true)
+        } else {
+            Value::Null
+        };
+        data.insert("requiresConfirmation".to_owned(), confirmation);
+        if let Some(apps) = apps {
+            match apps.meeting_url(&booking) {
+                Some(url) => data.insert("metadata".to_owned(), json!({ "videoCallUrl": url })),
+                None => data.remove("metadata"),
+            };
+        }
+    }
     data.extend(extra);
     let event = Event {
         trigger,
@@ -269,7 +320,7 @@ async fn fire(
         booking,
         trigger: Some(trigger),
         dispatched,
-        apps_status,
+        apps_status: apps.map(|apps| Value::Array(apps.apps_status.clone())),
     })
 }
 
@@ -381,8 +432,15 @@ pub async fn create(calcom: &Arc<Calcom>, new: NewBooking) -> Result<Step, Lifec
         return fire(calcom, booking, TriggerEvent::BookingRequested, Map::new()).await;
     }
     schedule_meetings(calcom, &booking);
-    let (booking, extra) = run_apps(calcom, booking).await?;
-    fire(calcom, booking, TriggerEvent::BookingCreated, extra).await
+    let (booking, apps) = run_apps(calcom, booking).await?;
+    fire_from(
+        calcom,
+        booking,
+        TriggerEvent::BookingCreated,
+        Map::new(),
+        Sender::Booking(apps.as_ref()),
+    )
+    .await
 }
 
 /// A priced booking's payment, then BOOKING_PAYMENT_INITIATED with its `paymentId`.
@@ -415,19 +473,19 @@ async fn initiate_payment(
 async fn run_apps(
     calcom: &Arc<Calcom>,
     booking: Booking,
-) -> Result<(Booking, Map<String, Value>), LifecycleError> {
+) -> Result<(Booking, Option<AppsOutcome>), LifecycleError> {
     let (event_type, organizer) = context(calcom, &booking)?;
     if !event_type.apps.any() {
-        return Ok((booking, Map::new()));
+        return Ok((booking, None));
     }
     let outcome = app_services::create(calcom, &booking, &event_type, &organizer).await;
-    let extra = outcome.webhook_fields(&booking);
-    let references = outcome.references;
     let booking = calcom
         .store
-        .update_booking(&booking.uid, |row| row.references = references.clone())
+        .update_booking(&booking.uid, |row| {
+            row.references.clone_from(&outcome.references);
+        })
         .unwrap_or(booking);
-    Ok((booking, extra))
+    Ok((booking, Some(outcome)))
 }
 
 /// The organizer confirms a requested booking: BOOKING_CREATED.
@@ -447,8 +505,19 @@ pub async fn confirm(calcom: &Arc<Calcom>, uid: &str) -> Result<Step, LifecycleE
         .update_booking(uid, |booking| booking.status = Status::Accepted)
         .unwrap_or(found);
     schedule_meetings(calcom, &booking);
-    let (booking, extra) = run_apps(calcom, booking).await?;
-    fire(calcom, booking, TriggerEvent::BookingCreated, extra).await
+    let (booking, apps) = run_apps(calcom, booking).await?;
+    let sender = Sender::Confirmation {
+        apps: apps.as_ref(),
+        requires_confirmation: true,
+    };
+    fire_from(
+        calcom,
+        booking,
+        TriggerEvent::BookingCreated,
+        Map::new(),
+        sender,
+    )
+    .await
 }
 
 /// The organizer rejects a requested booking: BOOKING_REJECTED.
@@ -527,28 +596,30 @@ pub async fn reschedule(
     });
     schedule_meetings(calcom, &new);
     let (event_type, organizer) = context(calcom, &new)?;
-    let mut apps = Map::new();
+    let mut apps = None;
     let new = if old.references.is_empty() {
         new
     } else {
         let outcome =
             app_services::reschedule(calcom, &new, &event_type, &organizer, &old.references).await;
-        apps = outcome.webhook_fields(&new);
-        let references = outcome.references;
-        calcom
+        let new = calcom
             .store
-            .update_booking(&new.uid, |row| row.references = references.clone())
-            .unwrap_or(new)
+            .update_booking(&new.uid, |row| {
+                row.references.clone_from(&outcome.references);
+            })
+            .unwrap_or(new);
+        apps = Some(outcome);
+        new
     };
-    let mut extra = Map::from_iter([
+    let extra = Map::from_iter([
         ("rescheduleId".to_owned(), json!(old.id)),
         ("rescheduleUid".to_owned(), json!(old.uid)),
         ("rescheduleStartTime".to_owned(), json!(iso(old.start_ms))),
         ("rescheduleEndTime".to_owned(), json!(iso(old.end_ms))),
         ("rescheduledBy".to_owned(), json!(old.attendee.email)),
     ]);
-    extra.extend(apps);
-    fire(calcom, new, TriggerEvent::BookingRescheduled, extra).await
+    let sender = Sender::Booking(apps.as_ref());
+    fire_from(calcom, new, TriggerEvent::BookingRescheduled, extra, sender).await
 }
 
 /// The guest pays (Stripe's `payment_intent.succeeded` reaching `handlePaymentSuccess`):
@@ -578,29 +649,36 @@ pub async fn pay(calcom: &Arc<Calcom>, uid: &str) -> Result<Step, LifecycleError
         })
         .unwrap_or(found);
     schedule_meetings(calcom, &booking);
-    let (booking, mut extra) = run_apps(calcom, booking).await?;
-    let created = fire(
+    let (booking, apps) = run_apps(calcom, booking).await?;
+    let sender = Sender::Confirmation {
+        apps: apps.as_ref(),
+        requires_confirmation: false,
+    };
+    let created = fire_from(
         calcom,
         booking.clone(),
         TriggerEvent::BookingCreated,
-        extra.clone(),
+        Map::new(),
+        sender,
     )
     .await?;
     let (event_type, _) = context(calcom, &booking)?;
     let payment = booking.payment.clone();
-    extra.insert(
-        "metadata".to_owned(),
-        json!({
-            "identifier": "cal.com", "bookingId": booking.id, "eventTypeId": event_type.id,
-            "bookerEmail": booking.attendee.email, "eventTitle": event_type.title,
-            "externalId": payment.as_ref().map(|payment| payment.external_id.clone()),
-        }),
-    );
-    extra.insert(
-        "paymentId".to_owned(),
-        json!(payment.map(|payment| payment.id)),
-    );
-    let mut paid = fire(calcom, booking, TriggerEvent::BookingPaid, extra).await?;
+    let extra = Map::from_iter([
+        (
+            "metadata".to_owned(),
+            json!({
+                "identifier": "cal.com", "bookingId": booking.id, "eventTypeId": event_type.id,
+                "bookerEmail": booking.attendee.email, "eventTitle": event_type.title,
+                "externalId": payment.as_ref().map(|payment| payment.external_id.clone()),
+            }),
+        ),
+        (
+            "paymentId".to_owned(),
+            json!(payment.map(|payment| payment.id)),
+        ),
+    ]);
+    let mut paid = fire_from(calcom, booking, TriggerEvent::BookingPaid, extra, sender).await?;
     let mut dispatched = created.dispatched;
     dispatched.append(&mut paid.dispatched);
     paid.dispatched = dispatched;
