@@ -211,7 +211,7 @@ fn decide_app_router(config: &Config, store: &Store, push: Push<'_>) -> Decision
     let Some(body) = push.body else {
         return too_large(config);
     };
-    let text = String::from_utf8_lossy(body);
+    let text = crate::protocol::js_value::utf8_text(body);
     let parsed = match JsValue::parse(text.strip_prefix('\u{feff}').unwrap_or(&text)) {
         Ok(parsed) => parsed,
         Err(error) => {

@@ -269,10 +269,23 @@ fn cost(entry: &Entry) -> usize {
             response.body.len() + headers(&response.headers)
         })
         + entry.error.as_ref().map_or(0, String::len)
-        + entry
-            .verdict
-            .as_ref()
-            .map_or(0, |verdict| verdict.to_string().len())
+        + entry.verdict.as_ref().map_or(0, json_length)
+}
+
+/// The length of a value's JSON text, counted without writing it out.
+fn json_length(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).map_or(0, |()| count.0)
 }
 
 impl Journal {
@@ -331,14 +344,22 @@ impl Journal {
         let entry = Arc::new(entry);
         kept.entries.push_back((Arc::clone(&entry), size));
         kept.bytes += size;
+        // Evicted entries are freed after the lock is released: usually one, so the
+        // first needs no vector.
+        let (mut first_evicted, mut more_evicted) = (None, Vec::new());
         while kept.entries.len() > self.capacity
             || (kept.bytes > self.max_bytes && kept.entries.len() > 1)
         {
-            if let Some((_, freed)) = kept.entries.pop_front() {
+            if let Some((evicted, freed)) = kept.entries.pop_front() {
                 kept.bytes -= freed;
+                match first_evicted {
+                    None => first_evicted = Some(evicted),
+                    Some(_) => more_evicted.push(evicted),
+                }
             }
         }
         drop(kept);
+        drop((first_evicted, more_evicted));
         if self.live.receiver_count() > 0 {
             let _ = self.live.send(Arc::clone(&entry));
         }

@@ -28,6 +28,11 @@ pub struct Answer {
 impl Answer {
     /// A compact JSON body (JavaScript's `JSON.stringify`), as the given router sends it.
     pub fn json(status: StatusCode, router: NextRouter, value: &Value) -> Self {
+        Answer::json_text(status, router, Bytes::from(value.to_string()))
+    }
+
+    /// A JSON answer whose text is already written.
+    fn json_text(status: StatusCode, router: NextRouter, body: Bytes) -> Self {
         let content_type = match router {
             NextRouter::Pages => PAGES_JSON,
             NextRouter::App => APP_JSON,
@@ -36,13 +41,17 @@ impl Answer {
             status,
             content_type: Some(content_type),
             headers: Vec::new(),
-            body: Bytes::from(value.to_string()),
+            body,
         }
     }
 
     /// `{"message": <message>}`, Cal.com's most common body.
     pub fn message(status: StatusCode, router: NextRouter, message: &str) -> Self {
-        Answer::json(status, router, &serde_json::json!({ "message": message }))
+        let mut body = Vec::with_capacity(message.len() + 16);
+        body.extend_from_slice(br#"{"message":"#);
+        serde_json::to_writer(&mut body, message).unwrap_or_default();
+        body.push(b'}');
+        Answer::json_text(status, router, Bytes::from(body))
     }
 
     /// A plain-text answer from Next.js itself (`res.end(message)`: no content type).

@@ -51,11 +51,19 @@ impl EncryptionKey {
     /// assert!(error.to_string().starts_with("encryption key has 44 characters; Cal.com needs exactly 32"));
     /// ```
     pub fn from_env_string(key: &str) -> Result<Self, KeyError> {
-        let units: Vec<u16> = key.encode_utf16().collect();
-        let bytes: [u16; 32] = units
-            .try_into()
-            .map_err(|units: Vec<u16>| KeyError::WrongLength { found: units.len() })?;
-        Ok(EncryptionKey(bytes.map(|unit| unit as u8)))
+        let mut bytes = [0u8; 32];
+        let mut found = 0;
+        for unit in key.encode_utf16() {
+            if let Some(byte) = bytes.get_mut(found) {
+                *byte = unit as u8;
+            }
+            found += 1;
+        }
+        if found == bytes.len() {
+            Ok(EncryptionKey(bytes))
+        } else {
+            Err(KeyError::WrongLength { found })
+        }
     }
 }
 

@@ -9,10 +9,22 @@
 //! (`"\ud800"`) becomes U+FFFD because Rust strings cannot hold it, and nesting deeper
 //! than [`MAX_DEPTH`] is refused instead of exhausting the stack.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Number, Value};
 
 /// How deep arrays and objects may nest.
 pub const MAX_DEPTH: usize = 512;
+
+/// The text Node decodes from UTF-8 bytes (`request.json()`, `Buffer.toString()`): each
+/// invalid sequence becomes U+FFFD. Valid input, the usual case, is borrowed after the
+/// standard library's word-at-a-time check.
+pub fn utf8_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
 
 /// A value produced by `JSON.parse`.
 #[derive(Clone, Debug, PartialEq)]

@@ -37,7 +37,7 @@ pub fn parse_pages_body(headers: &HeaderMap, body: &[u8]) -> Result<JsValue, Str
         .and_then(|value| value.split(';').next())
         .map(|value| value.trim().to_ascii_lowercase())
         .unwrap_or_default();
-    let text = String::from_utf8_lossy(body);
+    let text = crate::protocol::js_value::utf8_text(body);
     match media_type.as_str() {
         "application/json" | "application/ld+json" if text.is_empty() => {
             Ok(JsValue::Object(Vec::new()))
