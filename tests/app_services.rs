@@ -778,17 +778,22 @@ async fn slot_starts(simulator: &Simulator, day: &str) -> Vec<String> {
         .collect()
 }
 
+/// Organizer 1 with Google Calendar as destination calendar and `link` as location.
+async fn google_calendar_with_link_location(link: &str, receiver: &Receiver) -> Simulator {
+    organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[google()],
+        json!({"location": link, "destinationCalendar": "google-calendar"}),
+        receiver,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_link_location_is_the_meeting_url_and_no_video_call_is_reported() {
     let receiver = consumer().await;
     let link = "https://meet.example.com/room-1";
-    let simulator = organizer_with(
-        "http://127.0.0.1:9/unused",
-        &[google()],
-        json!({"location": link, "destinationCalendar": "google-calendar"}),
-        &receiver,
-    )
-    .await;
+    let simulator = google_calendar_with_link_location(link, &receiver).await;
 
     simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
 
@@ -808,13 +813,7 @@ async fn a_link_location_is_the_meeting_url_and_no_video_call_is_reported() {
 async fn a_confirmed_booking_sends_what_handle_confirmation_sends() {
     let receiver = consumer().await;
     let link = "https://meet.example.com/room-2";
-    let simulator = organizer_with(
-        "http://127.0.0.1:9/unused",
-        &[google()],
-        json!({"location": link, "destinationCalendar": "google-calendar"}),
-        &receiver,
-    )
-    .await;
+    let simulator = google_calendar_with_link_location(link, &receiver).await;
     let requested = simulator
         .book_with(calsim::booking::NewBooking {
             event_type_id: 1,
