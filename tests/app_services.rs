@@ -574,7 +574,7 @@ async fn google_meet_rides_on_the_google_calendar_event_and_its_link_is_the_meet
 }
 
 #[tokio::test]
-async fn google_meet_without_a_google_calendar_fails_with_cal_coms_warning() {
+async fn google_meet_without_a_google_calendar_falls_back_to_cal_video_with_cal_coms_warning() {
     let receiver = consumer().await;
     let simulator = organizer_with(
         "http://127.0.0.1:9/unused",
@@ -584,12 +584,62 @@ async fn google_meet_without_a_google_calendar_fails_with_cal_coms_warning() {
     )
     .await;
 
+    let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    // EventManager.create: Google Meet without Google Calendar as the destination
+    // calendar sets `evt.location = "integrations:daily"`; handleNewBooking then adds the
+    // Meet failure with `google_meet_warning` after every other result.
+    let created = payload(&receiver, "BOOKING_CREATED");
+    assert_eq!(
+        created["appsStatus"],
+        json!([
+            {"appName": "Cal Video", "type": "daily_video", "success": 1, "failures": 0, "errors": []},
+            {"appName": "Google Meet", "type": "conferencing", "success": 0, "failures": 1, "errors": [],
+             "warnings": ["In order to use Google Meet you must set your destination calendar to a Google Calendar"]},
+        ])
+    );
+    assert_eq!(created["location"], "integrations:daily");
+    assert_eq!(created["videoCallData"]["type"], "daily_video");
+    assert_eq!(
+        created["metadata"],
+        json!({"videoCallUrl": format!("https://app.example.com/video/{}", booked.booking.uid)})
+    );
+}
+
+#[tokio::test]
+async fn the_google_meet_result_comes_after_the_crm_results() {
+    let receiver = consumer().await;
+    let simulator = organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[
+            google(),
+            (
+                "hubspot",
+                json!({"accessToken": "hubspot-token", "refreshToken": "hubspot-refresh", "expiryDate": FAR}),
+            ),
+        ],
+        json!({"location": "integrations:google:meet", "destinationCalendar": "google-calendar", "crm": ["hubspot"]}),
+        &receiver,
+    )
+    .await;
+
     simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
 
+    // EventManager.create returns video, calendar, then CRM results; handleNewBooking
+    // pushes the Meet result onto the end of them.
+    let names: Vec<Value> = payload(&receiver, "BOOKING_CREATED")["appsStatus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|status| status["appName"].clone())
+        .collect();
     assert_eq!(
-        payload(&receiver, "BOOKING_CREATED")["appsStatus"],
-        json!([{"appName": "Google Meet", "type": "conferencing", "success": 0, "failures": 1, "errors": [],
-                "warnings": ["In order to use Google Meet you must set your destination calendar to a Google Calendar"]}])
+        names,
+        [
+            json!("Google Calendar"),
+            json!("HubSpot"),
+            json!("Google Meet")
+        ]
     );
 }
 

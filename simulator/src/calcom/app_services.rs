@@ -155,7 +155,15 @@ pub async fn create(
     let settings = &event_type.apps;
     let mut outcome = AppsOutcome::default();
     let event = calendar_event(booking, event_type, organizer);
-    let location = settings.location.as_deref().unwrap_or("integrations:daily");
+    let calendar = destination_calendar(calcom, booking, event_type);
+    let meet = settings.location.as_deref() == Some(GOOGLE_MEET);
+    // EventManager.create: Google Meet without Google Calendar as the destination
+    // calendar falls back to Cal Video; the Meet result still comes last.
+    let location = match settings.location.as_deref() {
+        Some(GOOGLE_MEET) if calendar.as_deref() != Some("google-calendar") => "integrations:daily",
+        Some(location) => location,
+        None => "integrations:daily",
+    };
     outcome.location = Some(location.to_owned());
     match location_app(location) {
         Some("daily-video") => {
@@ -211,19 +219,6 @@ pub async fn create(
         }
         None => {}
     }
-    let calendar = settings.destination_calendar.clone().or_else(|| {
-        calcom
-            .store
-            .credentials(Some(booking.user_id), None)
-            .into_iter()
-            .filter(|credential| {
-                credential.kind.ends_with("_calendar")
-                    && !credential.kind.contains("other_calendar")
-            })
-            .max_by_key(|credential| credential.id)
-            .and_then(|credential| credential.app_id)
-    });
-    let meet = location == GOOGLE_MEET;
     let mut google_calendar: Option<(bool, Option<String>)> = None;
     if let Some(app) = calendar.filter(|app| provider_of(app).is_some()) {
         if let Some(credential) = credential_of(calcom, booking.user_id, &app) {
@@ -257,9 +252,6 @@ pub async fn create(
             }
         }
     }
-    if meet {
-        google_meet(calcom, &mut outcome, google_calendar);
-    }
     for app in &settings.crm {
         let Some(credential) = credential_of(calcom, booking.user_id, app) else {
             continue;
@@ -281,7 +273,31 @@ pub async fn create(
                 .push(status(&name, &credential.kind, false, None)),
         }
     }
+    if meet {
+        google_meet(calcom, &mut outcome, google_calendar);
+    }
     outcome
+}
+
+/// The app of the calendar a booking is written to: the event type's destination
+/// calendar, or else the organizer's newest calendar credential.
+fn destination_calendar(
+    calcom: &Calcom,
+    booking: &Booking,
+    event_type: &EventType,
+) -> Option<String> {
+    event_type.apps.destination_calendar.clone().or_else(|| {
+        calcom
+            .store
+            .credentials(Some(booking.user_id), None)
+            .into_iter()
+            .filter(|credential| {
+                credential.kind.ends_with("_calendar")
+                    && !credential.kind.contains("other_calendar")
+            })
+            .max_by_key(|credential| credential.id)
+            .and_then(|credential| credential.app_id)
+    })
 }
 
 /// The Google Meet result after the calendar step, as `EventManager` adds it: a success
