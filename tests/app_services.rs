@@ -477,6 +477,20 @@ async fn organizer_with(
     simulator
 }
 
+fn hubspot() -> (&'static str, Value) {
+    (
+        "hubspot",
+        json!({"accessToken": "hubspot-token", "refreshToken": "hubspot-refresh", "expiryDate": FAR}),
+    )
+}
+
+fn outlook() -> (&'static str, Value) {
+    (
+        "office365-calendar",
+        json!({"access_token": "graph-token", "refresh_token": "graph-refresh", "expiry_date": FAR}),
+    )
+}
+
 fn google() -> (&'static str, Value) {
     (
         "google-calendar",
@@ -484,16 +498,21 @@ fn google() -> (&'static str, Value) {
     )
 }
 
+/// Organizer 1 with Google Calendar as destination calendar and `location`.
+async fn google_calendar_organizer(location: &str, receiver: &Receiver) -> Simulator {
+    organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[google()],
+        json!({"location": location, "destinationCalendar": "google-calendar"}),
+        receiver,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn google_meet_rides_on_the_google_calendar_event_and_its_link_is_the_meeting_url() {
     let receiver = consumer().await;
-    let simulator = organizer_with(
-        "http://127.0.0.1:9/unused",
-        &[google()],
-        json!({"location": "integrations:google:meet", "destinationCalendar": "google-calendar"}),
-        &receiver,
-    )
-    .await;
+    let simulator = google_calendar_organizer("integrations:google:meet", &receiver).await;
 
     let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
 
@@ -613,10 +632,7 @@ async fn the_google_meet_result_comes_after_the_crm_results() {
         "http://127.0.0.1:9/unused",
         &[
             google(),
-            (
-                "hubspot",
-                json!({"accessToken": "hubspot-token", "refreshToken": "hubspot-refresh", "expiryDate": FAR}),
-            ),
+            hubspot(),
         ],
         json!({"location": "integrations:google:meet", "destinationCalendar": "google-calendar", "crm": ["hubspot"]}),
         &receiver,
@@ -646,13 +662,7 @@ async fn the_google_meet_result_comes_after_the_crm_results() {
 #[tokio::test]
 async fn a_fault_set_for_google_meet_fails_the_google_calendar_event_and_the_meeting() {
     let receiver = consumer().await;
-    let simulator = organizer_with(
-        "http://127.0.0.1:9/unused",
-        &[google()],
-        json!({"location": "integrations:google:meet", "destinationCalendar": "google-calendar"}),
-        &receiver,
-    )
-    .await;
+    let simulator = google_calendar_organizer("integrations:google:meet", &receiver).await;
     let fault = reqwest::Client::new()
         .post(format!(
             "{}/_calsim/providers/google-meet/fault",
@@ -690,10 +700,7 @@ async fn hubspot_looks_the_attendee_up_and_creates_the_contact_only_once() {
     let receiver = consumer().await;
     let simulator = organizer_with(
         "http://127.0.0.1:9/unused",
-        &[(
-            "hubspot",
-            json!({"accessToken": "hubspot-token", "refreshToken": "hubspot-refresh", "expiryDate": FAR}),
-        )],
+        &[hubspot()],
         json!({"crm": ["hubspot"]}),
         &receiver,
     )
@@ -776,10 +783,7 @@ async fn slots_leave_out_office_365_busy_times_read_from_graphs_calendar_view() 
     let receiver = consumer().await;
     let simulator = organizer_with(
         "http://127.0.0.1:9/unused",
-        &[(
-            "office365-calendar",
-            json!({"access_token": "graph-token", "refresh_token": "graph-refresh", "expiry_date": FAR}),
-        )],
+        &[outlook()],
         json!({"destinationCalendar": "office365-calendar"}),
         &receiver,
     )
@@ -828,22 +832,11 @@ async fn slot_starts(simulator: &Simulator, day: &str) -> Vec<String> {
         .collect()
 }
 
-/// Organizer 1 with Google Calendar as destination calendar and `link` as location.
-async fn google_calendar_with_link_location(link: &str, receiver: &Receiver) -> Simulator {
-    organizer_with(
-        "http://127.0.0.1:9/unused",
-        &[google()],
-        json!({"location": link, "destinationCalendar": "google-calendar"}),
-        receiver,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_link_location_is_the_meeting_url_and_no_video_call_is_reported() {
     let receiver = consumer().await;
     let link = "https://meet.example.com/room-1";
-    let simulator = google_calendar_with_link_location(link, &receiver).await;
+    let simulator = google_calendar_organizer(link, &receiver).await;
 
     simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
 
@@ -863,7 +856,7 @@ async fn a_link_location_is_the_meeting_url_and_no_video_call_is_reported() {
 async fn a_confirmed_booking_sends_what_handle_confirmation_sends() {
     let receiver = consumer().await;
     let link = "https://meet.example.com/room-2";
-    let simulator = google_calendar_with_link_location(link, &receiver).await;
+    let simulator = google_calendar_organizer(link, &receiver).await;
     let requested = simulator
         .book_with(calsim::booking::NewBooking {
             event_type_id: 1,
@@ -907,4 +900,107 @@ async fn a_confirmed_booking_sends_what_handle_confirmation_sends() {
         "the step's answer says what the apps did: {answer}"
     );
     assert_eq!(simulator.calcom().providers.records().len(), 1);
+}
+
+#[tokio::test]
+async fn ms_teams_with_outlook_as_destination_rides_on_the_outlook_event() {
+    let receiver = consumer().await;
+    let simulator = organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[outlook()],
+        json!({"location": "integrations:office365_video", "destinationCalendar": "office365-calendar"}),
+        &receiver,
+    )
+    .await;
+
+    let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    // EventManager.create: "If the event is a Microsoft Teams meeting with Outlook
+    // Calendar, do not create a MSTeams video event, create calendar event will take
+    // care", then updateMSTeamsVideoCallData takes the meeting from the Outlook event.
+    let created = payload(&receiver, "BOOKING_CREATED");
+    let records = simulator.calcom().providers.records();
+    assert_eq!(
+        records.len(),
+        1,
+        "one Outlook event, no Teams call: {records:?}"
+    );
+    assert_eq!(records[0]["body"]["isOnlineMeeting"], true, "{records:?}");
+    let url = created["videoCallData"]["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("https://teams.example/"), "{created}");
+    assert_eq!(created["videoCallData"]["type"], "office365_video");
+    assert_eq!(created["videoCallData"]["password"], "");
+    assert_eq!(
+        created["appsStatus"],
+        json!([{"appName": "Outlook Calendar", "type": "office365_calendar", "success": 1, "failures": 0, "errors": [], "warnings": []}])
+    );
+    assert_eq!(created["location"], "integrations:office365_video");
+    assert_eq!(created["metadata"], json!({ "videoCallUrl": url }));
+
+    simulator
+        .reschedule(&booked.booking.uid, "2030-01-02T10:00:00Z")
+        .await
+        .unwrap();
+
+    let rescheduled = payload(&receiver, "BOOKING_RESCHEDULED");
+    let records = simulator.calcom().providers.records();
+    assert_eq!(
+        records[1]["body"]["isOnlineMeeting"], true,
+        "the moved event keeps its Teams meeting: {records:?}"
+    );
+    assert_eq!(rescheduled["videoCallData"]["url"], json!(url));
+    assert_eq!(rescheduled["metadata"], json!({ "videoCallUrl": url }));
+}
+
+#[tokio::test]
+async fn a_rescheduled_google_meet_booking_reports_no_video_call_of_its_own() {
+    let receiver = consumer().await;
+    let simulator = google_calendar_organizer("integrations:google:meet", &receiver).await;
+    let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    simulator
+        .reschedule(&booked.booking.uid, "2030-01-02T10:00:00Z")
+        .await
+        .unwrap();
+
+    let rescheduled = payload(&receiver, "BOOKING_RESCHEDULED");
+    assert!(
+        rescheduled.get("videoCallData").is_none(),
+        "Meet has no video adapter, so the CalendarEvent has no videoCallData: {rescheduled}"
+    );
+    assert_eq!(rescheduled["location"], "integrations:google:meet");
+}
+
+#[tokio::test]
+async fn a_rescheduled_cal_video_booking_moves_the_room_before_the_calendar_event() {
+    let receiver = consumer().await;
+    let simulator = organizer_with(
+        "http://127.0.0.1:9/unused",
+        &[google()],
+        json!({"destinationCalendar": "google-calendar"}),
+        &receiver,
+    )
+    .await;
+    let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    let moved = simulator
+        .reschedule(&booked.booking.uid, "2030-01-02T10:00:00Z")
+        .await
+        .unwrap();
+
+    // EventManager.reschedule updates the dedicated video meeting (Cal Video is one)
+    // before the calendar events.
+    let rescheduled = payload(&receiver, "BOOKING_RESCHEDULED");
+    let names: Vec<&str> = rescheduled["appsStatus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|status| status["appName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Cal Video", "Google Calendar"]);
+    assert_eq!(rescheduled["videoCallData"]["type"], "daily_video");
+    assert_eq!(
+        rescheduled["metadata"],
+        json!({"videoCallUrl": format!("https://app.example.com/video/{}", moved.booking.uid)})
+    );
 }

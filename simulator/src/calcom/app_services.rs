@@ -90,7 +90,7 @@ impl AppsOutcome {
 fn location_app(location: &str) -> Option<&'static str> {
     match location {
         "integrations:zoom" => Some("zoom"),
-        "integrations:office365_video" => Some("msteams"),
+        MS_TEAMS => Some("msteams"),
         "integrations:daily" => Some("daily-video"),
         _ => None,
     }
@@ -99,6 +99,9 @@ fn location_app(location: &str) -> Option<&'static str> {
 /// Google Meet's location: no video call of its own, the Google Calendar event carries
 /// the meeting (`conferenceData`), and a result of its own follows the calendar's.
 const GOOGLE_MEET: &str = "integrations:google:meet";
+
+/// MS Teams' location.
+const MS_TEAMS: &str = "integrations:office365_video";
 
 /// Cal.com's English `google_meet_warning`.
 const GOOGLE_MEET_WARNING: &str =
@@ -157,15 +160,18 @@ pub async fn create(
     let event = calendar_event(booking, event_type, organizer);
     let calendar = destination_calendar(calcom, booking, event_type);
     let meet = settings.location.as_deref() == Some(GOOGLE_MEET);
-    // EventManager.create: Google Meet without Google Calendar as the destination
-    // calendar falls back to Cal Video; the Meet result still comes last.
-    let location = match settings.location.as_deref() {
-        Some(GOOGLE_MEET) if calendar.as_deref() != Some("google-calendar") => "integrations:daily",
-        Some(location) => location,
-        None => "integrations:daily",
-    };
+    let location = meeting_location(event_type, calendar.as_deref());
     outcome.location = Some(location.to_owned());
-    match location_app(location) {
+    // MS Teams with Outlook Calendar as the destination: no video call of its own, the
+    // Outlook event carries the Teams meeting (`updateMSTeamsVideoCallData`).
+    let teams_on_outlook =
+        location == MS_TEAMS && calendar.as_deref() == Some("office365-calendar");
+    let video_app = if teams_on_outlook {
+        None
+    } else {
+        location_app(location)
+    };
+    match video_app {
         Some("daily-video") => {
             outcome
                 .apps_status
@@ -230,20 +236,35 @@ pub async fn create(
             if meet && app == "google-calendar" {
                 body["conferenceData"] = json!({"createRequest": {"requestId": booking.uid, "conferenceSolutionKey": {"type": "hangoutsMeet"}}});
             }
+            if teams_on_outlook {
+                body["isOnlineMeeting"] = json!(true);
+            }
             let created = call(calcom, &credential, "POST", &create_path(&app), &body).await;
             let link = created
                 .as_ref()
                 .ok()
                 .and_then(|answer| answer.get("hangoutLink")?.as_str().map(str::to_owned));
+            let teams = created
+                .as_ref()
+                .ok()
+                .filter(|_| teams_on_outlook)
+                .and_then(|answer| video_data("msteams", answer));
             let success = match created.ok().and_then(|answer| answer.get("id").map(string)) {
                 Some(id) => {
                     let mut row = reference(&credential, id);
-                    row.meeting_url.clone_from(&link);
+                    row.meeting_url = link.clone().or_else(|| {
+                        teams
+                            .as_ref()
+                            .and_then(|video| video["url"].as_str().map(str::to_owned))
+                    });
                     outcome.references.push(row);
                     true
                 }
                 None => false,
             };
+            if teams.is_some() {
+                outcome.video_call_data = teams;
+            }
             outcome
                 .apps_status
                 .push(status(&name, &credential.kind, success, Some(Vec::new())));
@@ -277,6 +298,17 @@ pub async fn create(
         google_meet(calcom, &mut outcome, google_calendar);
     }
     outcome
+}
+
+/// Where the meeting is, as `EventManager.create` settles it: the event type's location,
+/// Cal Video without one, and Cal Video for Google Meet without Google Calendar as the
+/// destination calendar (the Meet result then fails, last).
+fn meeting_location<'a>(event_type: &'a EventType, calendar: Option<&str>) -> &'a str {
+    match event_type.apps.location.as_deref() {
+        Some(GOOGLE_MEET) if calendar != Some("google-calendar") => "integrations:daily",
+        Some(location) => location,
+        None => "integrations:daily",
+    }
 }
 
 /// The app of the calendar a booking is written to: the event type's destination
@@ -474,12 +506,17 @@ pub async fn reschedule(
             continue;
         };
         let name = app_name(calcom, &app);
+        let teams = reference.kind == "office365_calendar" && reference.meeting_url.is_some();
+        let mut body = create_body(&app, &event);
+        if teams {
+            body["isOnlineMeeting"] = json!(true);
+        }
         let updated = call(
             calcom,
             &credential,
             update_method(&app),
             &item_path(&app, &reference.uid),
-            &create_body(&app, &event),
+            &body,
         )
         .await;
         let warnings = reference.kind.ends_with("_calendar").then(Vec::new);
@@ -498,8 +535,22 @@ pub async fn reschedule(
             outcome.video_call_data = Some(json!({
                 "type": reference.kind, "id": reference.meeting_id, "password": reference.meeting_password.clone().unwrap_or_default(), "url": reference.meeting_url,
             }));
+        } else if teams {
+            outcome.video_call_data = Some(json!({
+                "type": "office365_video", "id": reference.uid, "password": "", "url": reference.meeting_url,
+            }));
         }
     }
+    let calendar = destination_calendar(calcom, booking, event_type);
+    let location = meeting_location(event_type, calendar.as_deref());
+    if outcome.video_call_data.is_none() && location == "integrations:daily" {
+        // Cal Video's room moves first (`updateVideoEvent`), before the calendars.
+        outcome
+            .apps_status
+            .insert(0, status("Cal Video", "daily_video", true, None));
+        outcome.video_call_data = Some(cal_video(booking));
+    }
+    outcome.location = Some(location.to_owned());
     outcome
 }
 
