@@ -306,3 +306,67 @@ async fn config_shows_no_secret_in_full() {
     assert_eq!(shown["headerName"], "calcom-credential-sync-secret");
     assert_eq!(shown["sharingEnabled"], true);
 }
+
+#[tokio::test]
+async fn app_settings_and_faults_calsim_cannot_run_are_refused_with_what_it_can() {
+    let simulator = start(config(Profile::Current)).await;
+    let base = simulator.url();
+    let refused = |body: Value, path: &'static str| {
+        let url = format!("{base}{path}");
+        async move {
+            let method = if path.ends_with("fault") {
+                "POST"
+            } else {
+                "PATCH"
+            };
+            let reply = send(method, &url, &[], body.to_string()).await;
+            assert_eq!(reply.status, 400, "{body} -> {reply}");
+            serde_json::from_str::<Value>(&reply.body).unwrap()["error"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+
+    let crm = refused(json!({"crm": ["salesforce"]}), "/_calsim/event-types/1").await;
+    let calendar = refused(
+        json!({"destinationCalendar": "apple-calendar"}),
+        "/_calsim/event-types/1",
+    )
+    .await;
+    let location = refused(
+        json!({"location": "integrations:webex"}),
+        "/_calsim/event-types/1",
+    )
+    .await;
+    let status = refused(json!({"status": 99}), "/_calsim/providers/zoom/fault").await;
+    let empty = refused(json!({"times": 1}), "/_calsim/providers/zoom/fault").await;
+    let never = refused(
+        json!({"status": 500, "times": 0}),
+        "/_calsim/providers/zoom/fault",
+    )
+    .await;
+
+    assert_eq!(crm, "calsim simulates no CRM app `salesforce`; use hubspot");
+    assert!(
+        calendar.contains("google-calendar or office365-calendar"),
+        "{calendar}"
+    );
+    assert!(location.contains("or a link or address"), "{location}");
+    assert!(
+        status.contains("a provider fault answers 400 to 599"),
+        "{status}"
+    );
+    assert_eq!(empty, "a fault needs a `status`, a `delayMs` or both");
+    assert!(never.starts_with("times must be at least 1"), "{never}");
+    let event_type = get_json(&format!("{base}/_calsim/event-types/1")).await;
+    assert_eq!(event_type["apps"]["crm"], json!([]), "nothing was changed");
+    let link = send(
+        "PATCH",
+        &format!("{base}/_calsim/event-types/1"),
+        &[],
+        json!({"location": "https://meet.example.com/x"}).to_string(),
+    )
+    .await;
+    assert_eq!(link.status, 200, "a link location is fine: {link}");
+}

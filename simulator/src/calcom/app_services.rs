@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 use crate::calcom::providers::{access_token, provider_of};
 use crate::calcom::pull;
 use crate::calcom::state::Calcom;
-use crate::calcom::store::{Booking, Credential, EventType, Reference, User};
+use crate::calcom::store::{Booking, Credential, EventType, EventTypeApps, Reference, User};
 
 /// What the apps did for one booking step, for the webhook body and the booking row.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -84,6 +84,33 @@ impl AppsOutcome {
             None => self.hangout_link.clone(),
         }
     }
+}
+
+/// Why calsim cannot run an event type's app settings, if it cannot: an integration
+/// location, destination calendar or CRM app it has no fake provider for.
+pub fn settings_problem(settings: &EventTypeApps) -> Option<String> {
+    if let Some(location) = settings.location.as_deref() {
+        if location.starts_with("integrations:")
+            && location != GOOGLE_MEET
+            && location_app(location).is_none()
+        {
+            return Some(format!(
+                "calsim simulates no app for location `{location}`; use integrations:zoom, integrations:office365_video, integrations:google:meet, integrations:daily, or a link or address"
+            ));
+        }
+    }
+    if let Some(calendar) = settings.destination_calendar.as_deref() {
+        if !matches!(calendar, "google-calendar" | "office365-calendar") {
+            return Some(format!(
+                "calsim simulates no destination calendar `{calendar}`; use google-calendar or office365-calendar"
+            ));
+        }
+    }
+    settings
+        .crm
+        .iter()
+        .find(|app| app.as_str() != "hubspot")
+        .map(|app| format!("calsim simulates no CRM app `{app}`; use hubspot"))
 }
 
 /// The app of a location value (`integrations:zoom` → `zoom`).

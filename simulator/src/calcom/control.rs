@@ -708,6 +708,9 @@ async fn set_event_type_apps(
     event_type.apps = serde_json::from_value(apps).map_err(|error| {
         ControlError::bad_request(format!("bad app settings: {error}"), APPS_HINT)
     })?;
+    if let Some(problem) = crate::calcom::app_services::settings_problem(&event_type.apps) {
+        return Err(ControlError::bad_request(problem, APPS_HINT));
+    }
     calcom.store.put_event_type(event_type.clone());
     ok(event_type)
 }
@@ -730,6 +733,9 @@ async fn set_provider_fault(
         ));
     }
     let fault: crate::calcom::providers::Fault = body(&text, FAULT_HINT)?;
+    if let Some(problem) = fault.problem() {
+        return Err(ControlError::bad_request(problem, FAULT_HINT));
+    }
     calcom.providers.set_fault(&app, fault.clone());
     ok(json!({ "app": app, "fault": fault }))
 }

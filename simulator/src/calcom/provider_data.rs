@@ -23,6 +23,28 @@ pub struct Fault {
     pub times: Option<u32>,
 }
 
+impl Fault {
+    /// The longest delay a fault may ask for (10 minutes): longer than any call's
+    /// timeout, short enough that a forgotten fault frees its tasks.
+    pub const MAX_DELAY_MS: u64 = 600_000;
+
+    /// Why the fault cannot be used, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        match (self.status, self.delay_ms, self.times) {
+            (None, None, _) => Some("a fault needs a `status`, a `delayMs` or both".to_owned()),
+            (Some(status), _, _) if !(400..=599).contains(&status) => Some(format!(
+                "status {status} is not an error status; a provider fault answers 400 to 599"
+            )),
+            (_, Some(delay), _) if delay > Fault::MAX_DELAY_MS => Some(format!(
+                "delayMs {delay} is over the {} ms limit; any delay past the call's timeout already is a timeout",
+                Fault::MAX_DELAY_MS
+            )),
+            (_, _, Some(0)) => Some("times must be at least 1 (leave it out for every call)".to_owned()),
+            _ => None,
+        }
+    }
+}
+
 /// How many records the providers keep; the oldest go first.
 pub const RECORD_CAPACITY: usize = 10_000;
 
