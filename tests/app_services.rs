@@ -477,6 +477,16 @@ async fn organizer_with(
     simulator
 }
 
+/// The `appName`s of a webhook body's `appsStatus`, in order.
+fn app_names(body: &Value) -> Vec<String> {
+    body["appsStatus"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no appsStatus in {body}"))
+        .iter()
+        .map(|status| status["appName"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn hubspot() -> (&'static str, Value) {
     (
         "hubspot",
@@ -498,8 +508,9 @@ fn google() -> (&'static str, Value) {
     )
 }
 
-/// Organizer 1 with Google Calendar as destination calendar and `location`.
-async fn google_calendar_organizer(location: &str, receiver: &Receiver) -> Simulator {
+/// Organizer 1 with Google Calendar as destination calendar and `location` (none: Cal
+/// Video).
+async fn google_calendar_organizer(location: Option<&str>, receiver: &Receiver) -> Simulator {
     organizer_with(
         "http://127.0.0.1:9/unused",
         &[google()],
@@ -512,7 +523,7 @@ async fn google_calendar_organizer(location: &str, receiver: &Receiver) -> Simul
 #[tokio::test]
 async fn google_meet_rides_on_the_google_calendar_event_and_its_link_is_the_meeting_url() {
     let receiver = consumer().await;
-    let simulator = google_calendar_organizer("integrations:google:meet", &receiver).await;
+    let simulator = google_calendar_organizer(Some("integrations:google:meet"), &receiver).await;
 
     let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
 
@@ -643,26 +654,14 @@ async fn the_google_meet_result_comes_after_the_crm_results() {
 
     // EventManager.create returns video, calendar, then CRM results; handleNewBooking
     // pushes the Meet result onto the end of them.
-    let names: Vec<Value> = payload(&receiver, "BOOKING_CREATED")["appsStatus"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|status| status["appName"].clone())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            json!("Google Calendar"),
-            json!("HubSpot"),
-            json!("Google Meet")
-        ]
-    );
+    let names = app_names(&payload(&receiver, "BOOKING_CREATED"));
+    assert_eq!(names, ["Google Calendar", "HubSpot", "Google Meet"]);
 }
 
 #[tokio::test]
 async fn a_fault_set_for_google_meet_fails_the_google_calendar_event_and_the_meeting() {
     let receiver = consumer().await;
-    let simulator = google_calendar_organizer("integrations:google:meet", &receiver).await;
+    let simulator = google_calendar_organizer(Some("integrations:google:meet"), &receiver).await;
     let fault = reqwest::Client::new()
         .post(format!(
             "{}/_calsim/providers/google-meet/fault",
@@ -836,7 +835,7 @@ async fn slot_starts(simulator: &Simulator, day: &str) -> Vec<String> {
 async fn a_link_location_is_the_meeting_url_and_no_video_call_is_reported() {
     let receiver = consumer().await;
     let link = "https://meet.example.com/room-1";
-    let simulator = google_calendar_organizer(link, &receiver).await;
+    let simulator = google_calendar_organizer(Some(link), &receiver).await;
 
     simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
 
@@ -856,7 +855,7 @@ async fn a_link_location_is_the_meeting_url_and_no_video_call_is_reported() {
 async fn a_confirmed_booking_sends_what_handle_confirmation_sends() {
     let receiver = consumer().await;
     let link = "https://meet.example.com/room-2";
-    let simulator = google_calendar_organizer(link, &receiver).await;
+    let simulator = google_calendar_organizer(Some(link), &receiver).await;
     let requested = simulator
         .book_with(calsim::booking::NewBooking {
             event_type_id: 1,
@@ -955,7 +954,7 @@ async fn ms_teams_with_outlook_as_destination_rides_on_the_outlook_event() {
 #[tokio::test]
 async fn a_rescheduled_google_meet_booking_reports_no_video_call_of_its_own() {
     let receiver = consumer().await;
-    let simulator = google_calendar_organizer("integrations:google:meet", &receiver).await;
+    let simulator = google_calendar_organizer(Some("integrations:google:meet"), &receiver).await;
     let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
 
     simulator
@@ -974,13 +973,7 @@ async fn a_rescheduled_google_meet_booking_reports_no_video_call_of_its_own() {
 #[tokio::test]
 async fn a_rescheduled_cal_video_booking_moves_the_room_before_the_calendar_event() {
     let receiver = consumer().await;
-    let simulator = organizer_with(
-        "http://127.0.0.1:9/unused",
-        &[google()],
-        json!({"destinationCalendar": "google-calendar"}),
-        &receiver,
-    )
-    .await;
+    let simulator = google_calendar_organizer(None, &receiver).await;
     let booked = simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
 
     let moved = simulator
@@ -991,16 +984,31 @@ async fn a_rescheduled_cal_video_booking_moves_the_room_before_the_calendar_even
     // EventManager.reschedule updates the dedicated video meeting (Cal Video is one)
     // before the calendar events.
     let rescheduled = payload(&receiver, "BOOKING_RESCHEDULED");
-    let names: Vec<&str> = rescheduled["appsStatus"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|status| status["appName"].as_str().unwrap())
-        .collect();
+    let names = app_names(&rescheduled);
     assert_eq!(names, ["Cal Video", "Google Calendar"]);
     assert_eq!(rescheduled["videoCallData"]["type"], "daily_video");
     assert_eq!(
         rescheduled["metadata"],
         json!({"videoCallUrl": format!("https://app.example.com/video/{}", moved.booking.uid)})
     );
+}
+
+#[tokio::test]
+async fn apps_status_can_name_apps_by_slug_as_newer_cal_com_does() {
+    let receiver = consumer().await;
+    let simulator = google_calendar_organizer(None, &receiver).await;
+    let changed = reqwest::Client::new()
+        .patch(format!("{}/_calsim/config", simulator.url()))
+        .body(r#"{"appsStatusNames": "slug"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200, "{}", changed.text().await.unwrap());
+
+    simulator.book(1, "2030-01-01T10:00:00Z").await.unwrap();
+
+    // Newer CalendarManager.createEvent and videoClient.createMeeting answer
+    // `appName: credential.appId`; Cal Video's credential is `daily-video`.
+    let names = app_names(&payload(&receiver, "BOOKING_CREATED"));
+    assert_eq!(names, ["daily-video", "google-calendar"]);
 }

@@ -38,6 +38,19 @@ pub enum PullHeaders {
     Minimal,
 }
 
+/// What `appsStatus[].appName` holds ([?] upstream: `EventManager` gives each credential
+/// `appName: app.name`, and the docs example shows "Cal Video", but newer
+/// `CalendarManager` and `videoClient` results use `credential.appId`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppsStatusNames {
+    /// The app's name: `Google Calendar`, `Cal Video`.
+    #[default]
+    Name,
+    /// The app's slug: `google-calendar`, `daily-video`.
+    Slug,
+}
+
 /// The fake Cal.com's settings. `Debug` never prints secrets.
 #[derive(Clone)]
 pub struct Config {
@@ -90,6 +103,8 @@ pub struct Config {
     /// ... and at most this many recorded bytes (bodies, headers, URLs and a fixed cost
     /// per entry).
     pub journal_max_bytes: usize,
+    /// What `appsStatus[].appName` holds.
+    pub apps_status_names: AppsStatusNames,
 }
 
 /// The optional settings a config file (TOML) may hold.
@@ -117,6 +132,7 @@ pub struct ConfigFile {
     wrapped_meeting_bodies: Option<bool>,
     journal_capacity: Option<usize>,
     journal_max_bytes: Option<usize>,
+    apps_status_names: Option<AppsStatusNames>,
 }
 
 impl ConfigFile {
@@ -168,6 +184,7 @@ impl Default for Config {
             wrapped_meeting_bodies: false,
             journal_capacity: crate::net::journal::Journal::DEFAULT_CAPACITY,
             journal_max_bytes: crate::net::journal::Journal::DEFAULT_MAX_BYTES,
+            apps_status_names: AppsStatusNames::Name,
         };
         config
             .apply_file(defaults)
@@ -203,6 +220,7 @@ impl Config {
             wrapped_meeting_bodies,
             journal_capacity,
             journal_max_bytes,
+            apps_status_names,
             profile: _,
         } = file;
         set(&mut self.host, host);
@@ -232,6 +250,7 @@ impl Config {
             journal_capacity.map(|entries| entries.max(1)),
         );
         set(&mut self.journal_max_bytes, journal_max_bytes);
+        set(&mut self.apps_status_names, apps_status_names);
         if let Some(ms) = auto_refresh_ms {
             self.auto_refresh = (ms > 0).then(|| Duration::from_millis(ms));
         }

@@ -20,6 +20,7 @@ use crate::calcom::providers::{access_token, provider_of};
 use crate::calcom::pull;
 use crate::calcom::state::Calcom;
 use crate::calcom::store::{Booking, Credential, EventType, EventTypeApps, Reference, User};
+use crate::config::AppsStatusNames;
 
 /// What the apps did for one booking step, for the webhook body and the booking row.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -134,7 +135,12 @@ const MS_TEAMS: &str = "integrations:office365_video";
 const GOOGLE_MEET_WARNING: &str =
     "In order to use Google Meet you must set your destination calendar to a Google Calendar";
 
+/// An app's `appsStatus` name: its name from the metadata, or its slug
+/// (`apps_status_names`).
 fn app_name(calcom: &Calcom, app: &str) -> String {
+    if calcom.config().apps_status_names == AppsStatusNames::Slug {
+        return app.to_owned();
+    }
     calcom
         .store
         .app(app)
@@ -200,9 +206,12 @@ pub async fn create(
     };
     match video_app {
         Some("daily-video") => {
-            outcome
-                .apps_status
-                .push(status("Cal Video", "daily_video", true, None));
+            outcome.apps_status.push(status(
+                &app_name(calcom, "daily-video"),
+                "daily_video",
+                true,
+                None,
+            ));
             outcome.video_call_data = Some(cal_video(booking));
         }
         Some(app) => {
@@ -242,9 +251,12 @@ pub async fn create(
                     }
                 }
                 None => {
-                    outcome
-                        .apps_status
-                        .push(status("Cal Video", "daily_video", true, None));
+                    outcome.apps_status.push(status(
+                        &app_name(calcom, "daily-video"),
+                        "daily_video",
+                        true,
+                        None,
+                    ));
                     outcome.video_call_data = Some(cal_video(booking));
                     outcome.location = Some("integrations:daily".to_owned());
                 }
@@ -572,9 +584,10 @@ pub async fn reschedule(
     let location = meeting_location(event_type, calendar.as_deref());
     if outcome.video_call_data.is_none() && location == "integrations:daily" {
         // Cal Video's room moves first (`updateVideoEvent`), before the calendars.
-        outcome
-            .apps_status
-            .insert(0, status("Cal Video", "daily_video", true, None));
+        outcome.apps_status.insert(
+            0,
+            status(&app_name(calcom, "daily-video"), "daily_video", true, None),
+        );
         outcome.video_call_data = Some(cal_video(booking));
     }
     outcome.location = Some(location.to_owned());

@@ -170,6 +170,7 @@ async fn show_config(State(calcom): State<Arc<Calcom>>) -> Answer {
         "zod": config.zod,
         "apiV1": config.api_v1,
         "bodyLimit": config.body_limit,
+        "appsStatusNames": config.apps_status_names,
         "syncSecret": crate::protocol::redact::mask(&config.sync_secret),
         "encryptionKey": crate::protocol::redact::mask(&config.encryption_key),
     }))
@@ -197,9 +198,11 @@ struct ConfigChange {
     webhook_attempts: Option<u32>,
     #[serde(default)]
     wrapped_meeting_bodies: Option<bool>,
+    #[serde(default)]
+    apps_status_names: Option<crate::config::AppsStatusNames>,
 }
 
-const CONFIG_HINT: &str = r#"send any of {"profile": "current", "syncEndpoint": "http://...", "syncSecret": "...", "headerName": "...", "encryptionKey": "<32 characters>", "zod": "v3", "apiV1": true, "webhookAttempts": 3, "wrappedMeetingBodies": false}"#;
+const CONFIG_HINT: &str = r#"send any of {"profile": "current", "syncEndpoint": "http://...", "syncSecret": "...", "headerName": "...", "encryptionKey": "<32 characters>", "zod": "v3", "apiV1": true, "webhookAttempts": 3, "wrappedMeetingBodies": false, "appsStatusNames": "name" | "slug"}"#;
 
 /// Changes run-time settings; users, credentials, subscriptions, bookings and the
 /// journal stay. The change is journaled (secrets masked).
@@ -253,6 +256,11 @@ async fn change_config(State(calcom): State<Arc<Calcom>>, text: String) -> Answe
     if let Some(value) = change.wrapped_meeting_bodies {
         set("wrappedMeetingBodies", &mut |config| {
             config.wrapped_meeting_bodies = value
+        });
+    }
+    if let Some(value) = change.apps_status_names {
+        set("appsStatusNames", &mut |config| {
+            config.apps_status_names = value
         });
     }
     if change.profile.is_some() {
