@@ -97,7 +97,7 @@ fn booking_output(calcom: &Calcom, booking: &Booking) -> Value {
         .references
         .iter()
         .find_map(|reference| reference.meeting_url.clone())
-        .unwrap_or_else(|| format!("https://app.example.com/video/{}", booking.uid));
+        .unwrap_or_else(|| crate::calcom::app_services::cal_video_url(&booking.uid));
     let mut data = Map::new();
     let mut set = |key: &str, value: Value| {
         data.insert(key.to_owned(), value);

@@ -79,7 +79,7 @@ impl AppsOutcome {
     pub fn meeting_url(&self, booking: &Booking) -> Option<String> {
         match &self.video_call_data {
             Some(video) if video.get("type").and_then(Value::as_str) == Some("daily_video") => {
-                Some(format!("https://app.example.com/video/{}", booking.uid))
+                Some(cal_video_url(&booking.uid))
             }
             Some(video) => video.get("url").and_then(Value::as_str).map(str::to_owned),
             None => self.hangout_link.clone(),
@@ -171,13 +171,23 @@ fn status(app_name: &str, kind: &str, success: bool, warnings: Option<Vec<Value>
     entry
 }
 
+/// Cal Video's public page for a booking's meeting (`getPublicVideoCallUrl`).
+pub fn cal_video_url(booking_uid: &str) -> String {
+    format!("https://app.example.com/video/{booking_uid}")
+}
+
+/// Cal Video's `appsStatus` entry: it needs no credential and never fails.
+fn cal_video_status(calcom: &Calcom) -> Value {
+    status(&app_name(calcom, "daily-video"), "daily_video", true, None)
+}
+
 /// Cal Video's meeting for a booking (no credential, no provider call).
 fn cal_video(booking: &Booking) -> Value {
     json!({
         "type": "daily_video",
         "id": format!("calsim-{}", booking.uid),
         "password": "",
-        "url": format!("https://app.example.com/video/{}", booking.uid),
+        "url": cal_video_url(&booking.uid),
     })
 }
 
@@ -206,12 +216,7 @@ pub async fn create(
     };
     match video_app {
         Some("daily-video") => {
-            outcome.apps_status.push(status(
-                &app_name(calcom, "daily-video"),
-                "daily_video",
-                true,
-                None,
-            ));
+            outcome.apps_status.push(cal_video_status(calcom));
             outcome.video_call_data = Some(cal_video(booking));
         }
         Some(app) => {
@@ -251,12 +256,7 @@ pub async fn create(
                     }
                 }
                 None => {
-                    outcome.apps_status.push(status(
-                        &app_name(calcom, "daily-video"),
-                        "daily_video",
-                        true,
-                        None,
-                    ));
+                    outcome.apps_status.push(cal_video_status(calcom));
                     outcome.video_call_data = Some(cal_video(booking));
                     outcome.location = Some("integrations:daily".to_owned());
                 }
@@ -584,10 +584,7 @@ pub async fn reschedule(
     let location = meeting_location(event_type, calendar.as_deref());
     if outcome.video_call_data.is_none() && location == "integrations:daily" {
         // Cal Video's room moves first (`updateVideoEvent`), before the calendars.
-        outcome.apps_status.insert(
-            0,
-            status(&app_name(calcom, "daily-video"), "daily_video", true, None),
-        );
+        outcome.apps_status.insert(0, cal_video_status(calcom));
         outcome.video_call_data = Some(cal_video(booking));
     }
     outcome.location = Some(location.to_owned());

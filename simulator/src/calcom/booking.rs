@@ -81,7 +81,7 @@ pub fn event_data(
     );
     set(
         "metadata",
-        json!({ "videoCallUrl": format!("https://app.example.com/video/{}", booking.uid) }),
+        json!({ "videoCallUrl": app_services::cal_video_url(&booking.uid) }),
     );
     let status = match trigger {
         TriggerEvent::BookingRequested => "PENDING",
